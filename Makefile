@@ -1,0 +1,37 @@
+# Make targets only wrap invoke tasks (tasks.py); the venv bootstrap is the
+# one thing that has to happen before invoke exists.
+PYTHON ?= python3
+VENV := .venv
+INVOKE := $(VENV)/bin/invoke
+
+.PHONY: build test check serve publish clean fetch bench
+
+$(VENV)/.installed: requirements.lock
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -r requirements.lock
+	touch $@
+
+build: $(VENV)/.installed
+	$(INVOKE) build
+
+test: $(VENV)/.installed
+	$(INVOKE) test
+
+check: $(VENV)/.installed
+	$(INVOKE) check
+
+serve: $(VENV)/.installed
+	$(INVOKE) serve
+
+publish: $(VENV)/.installed
+	$(INVOKE) publish
+
+fetch: $(VENV)/.installed
+	$(INVOKE) fetch
+
+bench: $(VENV)/.installed
+	$(INVOKE) bench
+
+clean: $(VENV)/.installed
+	$(INVOKE) clean

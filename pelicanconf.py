@@ -1,0 +1,108 @@
+"""Settings for a local (development) build of the Millbrook chapter site.
+
+Every setting this project adds is documented in the README's settings table.
+`publishconf.py` imports this file and overrides what differs in production.
+"""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+# --- The chapter ------------------------------------------------------------
+AUTHOR = "Millbrook Chapter"
+SITENAME = "Millbrook Chapter"
+SITESUBTITLE = "Millbrook Chapter of the Riverlands Workers' League"
+SITEURL = ""
+# The chapter's local time: it decides which month a digest item belongs to.
+TIMEZONE = "America/Los_Angeles"
+DEFAULT_LANG = "en"
+DEFAULT_DATE_FORMAT = "%B %-d, %Y"
+
+PATH = "content"
+THEME = "theme"
+OUTPUT_PATH = "output"
+PLUGIN_PATHS = ["plugins"]
+PLUGINS = ["chapter", "digest", "digest_email"]
+
+# --- Content model ----------------------------------------------------------
+# posts/ and statements/ become the categories "Posts" and "Statements".
+ARTICLE_PATHS = ["posts", "statements"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = ["images", "digests/images"]
+# digests/ holds digest issue files, read by the digest plugin, not as articles;
+# digest/ holds the editor's sources.opml.
+ARTICLE_EXCLUDES = ["digests", "digest"]
+PAGE_EXCLUDES = ["digests", "digest"]
+USE_FOLDER_AS_CATEGORY = True
+DEFAULT_CATEGORY = "Posts"
+DELETE_OUTPUT_DIRECTORY = False
+DEFAULT_METADATA = {"status": "published"}
+
+# Authors and working groups are declared once, with their bios, in this file.
+CHAPTER_PEOPLE_FILE = "content/people.toml"
+# Categories a content file may name (folder-derived or via `Category:`).
+CHAPTER_CATEGORIES = ["Posts", "Statements"]
+# Shown at the end of every signed post (not on statements).
+CHAPTER_DISCLAIMER = (
+    "Signed posts are the views of their authors and do not necessarily "
+    "reflect the positions of the Millbrook Chapter. Official positions are "
+    "published as statements."
+)
+CHAPTER_ADDRESS = "Millbrook Chapter · PO Box 0000 · Millbrook"
+
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.extra": {},
+        "markdown.extensions.meta": {},
+        "markdown.extensions.toc": {"permalink": False},
+        "markdown.extensions.smarty": {},
+    },
+    "output_format": "html5",
+}
+
+# --- URLs: every listing paginates as .../page/N/ so no two URLs can collide --
+ARTICLE_URL = "{category}/{slug}/"
+ARTICLE_SAVE_AS = "{category}/{slug}/index.html"
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+CATEGORY_URL = "{slug}/"
+CATEGORY_SAVE_AS = "{slug}/index.html"
+TAG_URL = "tags/{slug}/"
+TAG_SAVE_AS = "tags/{slug}/index.html"
+AUTHOR_URL = "authors/{slug}/"
+AUTHOR_SAVE_AS = "authors/{slug}/index.html"
+ARCHIVES_SAVE_AS = "archives/index.html"
+AUTHORS_SAVE_AS = "authors/index.html"
+CATEGORIES_SAVE_AS = ""
+TAGS_SAVE_AS = "tags/index.html"
+DRAFT_URL = "drafts/{category}/{slug}/"
+DRAFT_SAVE_AS = "drafts/{category}/{slug}/index.html"
+DEFAULT_PAGINATION = 10
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+)
+
+# --- Feeds: RSS 2.0 and Atom for everything, per category, author, group ------
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+FEED_ALL_RSS = "feeds/all.rss.xml"
+CATEGORY_FEED_ATOM = "feeds/{slug}.atom.xml"
+CATEGORY_FEED_RSS = "feeds/{slug}.rss.xml"
+AUTHOR_FEED_ATOM = "feeds/authors/{slug}.atom.xml"
+AUTHOR_FEED_RSS = "feeds/authors/{slug}.rss.xml"
+TAG_FEED_ATOM = None
+TAG_FEED_RSS = None
+TRANSLATION_FEED_ATOM = None
+TRANSLATION_FEED_RSS = None
+FEED_MAX_ITEMS = 50
+RSS_FEED_SUMMARY_ONLY = False
+
+# --- The monthly digest -----------------------------------------------------
+DIGEST_NAME = "The Millbrook Lantern"
+DIGEST_SOURCES = "content/digest/sources.opml"
+DIGEST_ARCHIVE = "cache/digest.sqlite"
+
+# --- The email edition ------------------------------------------------------
+# Links in email files must be absolute even in a development build.
+DIGEST_EMAIL_SITEURL = "https://millbrook.example.org"
+DIGEST_EMAIL_FROM = "The Millbrook Lantern <lantern@millbrook.example.org>"

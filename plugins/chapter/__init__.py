@@ -1,0 +1,6 @@
+"""The chapter site plugin: content validation, people and working groups,
+scheduled publishing and feed styling."""
+
+
+def register():
+    pass

@@ -1,0 +1,140 @@
+"""Typed records shared by the digest's stages.
+
+sources -> fetch -> archive   (Source, FeedEntry, StoredEntry, SourceHealth)
+archive -> compose -> issue file -> render -> email   (DigestIssue, ...)
+
+Times are timezone-aware UTC datetimes unless a field says otherwise.
+Stages may add fields (with defaults); renaming or removing one breaks the
+stages downstream.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+# --- Sources and archive ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """One other chapter's (or publication's) feed, as listed in sources.opml."""
+
+    feed_url: str  # xmlUrl: the source's identity in the archive
+    title: str
+    html_url: str | None = None
+    category: str | None = None  # "chapter", "working group", "publication", ...
+    location: str | None = None
+    avatar: str | None = None
+
+
+@dataclass(frozen=True)
+class Enclosure:
+    url: str
+    type: str | None = None
+    length: int | None = None
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """An entry as parsed from one fetch of a feed, before it is stored."""
+
+    key: str  # unique within the source: GUID, else link, else hash(title+date)
+    guid: str | None
+    title: str  # plain text, never markup
+    link: str | None  # absolute
+    author: str | None
+    published: datetime | None
+    updated: datetime | None
+    summary_html: str | None  # as received (untrusted)
+    content_html: str | None  # as received (untrusted)
+    categories: tuple[str, ...] = ()
+    enclosures: tuple[Enclosure, ...] = ()
+    image_url: str | None = None  # a lead image named by the feed (media:, enclosure)
+
+
+@dataclass(frozen=True)
+class StoredEntry(FeedEntry):
+    """An entry as the archive holds it."""
+
+    feed_url: str = ""
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+
+    @property
+    def effective_date(self) -> datetime:
+        """The date an entry counts by: published, else updated, else first seen."""
+        return self.published or self.updated or self.first_seen  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """What `invoke sources` prints for one source."""
+
+    source: Source
+    last_attempt: datetime | None
+    last_success: datetime | None
+    last_status: int | None  # HTTP status of the last attempt
+    last_error: str | None
+    consecutive_failures: int
+    entries_stored: int
+    newest_entry: datetime | None
+    dead: bool  # 410 Gone, or failing for DIGEST_DEAD_AFTER_DAYS
+    permanent_redirect: str | None = None  # new URL to put in sources.opml
+
+
+# --- Digest issues -----------------------------------------------------------
+
+
+@dataclass
+class ItemImage:
+    src: str  # site-relative path of the local copy, e.g. "digests/images/2025-03/ab12.jpg"
+    alt: str
+
+
+@dataclass
+class DigestItem:
+    """One piece of writing in an issue, as the issue file holds it."""
+
+    key: str  # stable identity across re-composes: "<feed_url or 'site'>#<entry key>"
+    title: str  # plain text
+    link: str  # http(s) only
+    source_title: str
+    source_url: str | None
+    author: str | None
+    date: date  # in the site's TIMEZONE
+    excerpt_html: str  # sanitised HTML
+    note_html: str | None = None  # the editor's note, sanitised HTML
+    image: ItemImage | None = None
+    also_in: list[str] = field(default_factory=list)  # other sources that carried it
+
+
+@dataclass
+class DigestSection:
+    title: str  # "From our chapter", a source's or a category's name, ...
+    slug: str
+    items: list[DigestItem]
+
+
+@dataclass
+class DigestIssue:
+    """A parsed issue file: what the site page, the feeds and the email render."""
+
+    month: str  # "YYYY-MM"
+    number: int
+    title: str  # "<DIGEST_NAME> | March 2025 (Issue 11)"
+    date: datetime  # publication date, site TIMEZONE
+    status: str  # "draft" or "published"
+    intro_html: str
+    sections: list[DigestSection]  # published sections only (held-back items excluded)
+    source_path: str  # the issue file
+    url: str  # "digest/2025-03/"
+    save_as: str  # "digest/2025-03/index.html"
+    month_label: str = ""  # "March 2025"
+    previous: DigestIssue | None = None
+    next: DigestIssue | None = None
+
+    @property
+    def items(self) -> list[DigestItem]:
+        return [item for section in self.sections for item in section.items]

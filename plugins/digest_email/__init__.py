@@ -1,0 +1,5 @@
+"""The email edition of each digest issue."""
+
+
+def register():
+    pass

@@ -1,0 +1,184 @@
+"""Every command of the project, as invoke tasks: `.venv/bin/invoke --list`.
+
+The Makefile only wraps these. Each task is a thin shell around a plugin's
+`cli` module, so the logic lives (and is tested) in `plugins/`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from invoke import Exit, task
+
+ROOT = Path(__file__).resolve().parent
+# Pelican loads plugins from plugins/ as top-level packages; import them the
+# same way here so there is one copy of each module (and of each exception).
+sys.path.insert(0, str(ROOT / "plugins"))
+sys.path.insert(0, str(ROOT))
+
+VENV_BIN = Path(sys.executable).parent
+PYTHON = sys.executable
+DEV_CONF = ROOT / "pelicanconf.py"
+PUBLISH_CONF = ROOT / "publishconf.py"
+
+
+def _pelican(c, settings: Path, extra: str = "") -> None:
+    with c.cd(str(ROOT)):
+        c.run(f'"{PYTHON}" -m pelican content -s "{settings}" {extra}', pty=False)
+
+
+# --- Site (writers) -----------------------------------------------------------
+
+
+@task
+def check(c):
+    """Validate every content file; print file:line: problem, how to fix it."""
+    from chapter import cli as chapter_cli
+
+    raise Exit(code=chapter_cli.check(ROOT, DEV_CONF))
+
+
+@task
+def build(c):
+    """Build the site into output/ (fails, naming the file, on invalid content)."""
+    _pelican(c, DEV_CONF)
+
+
+@task
+def serve(c, port=8000, bind="127.0.0.1"):
+    """Preview the site on http://127.0.0.1:8000/ and rebuild on every save."""
+    _pelican(c, DEV_CONF, f"--autoreload --listen --port {int(port)} --bind {bind}")
+
+
+@task
+def publish(c):
+    """Build the production site (publishconf.py) into output/."""
+    _pelican(c, PUBLISH_CONF)
+
+
+@task(help={"kind": "post or statement", "title": "the title, in quotes"})
+def new(c, kind="post", title=""):
+    """Create a new post or statement with the right metadata; print its path."""
+    from chapter import cli as chapter_cli
+
+    raise Exit(code=chapter_cli.new(ROOT, kind=kind, title=title))
+
+
+@task
+def clean(c):
+    """Remove the built site (output/)."""
+    shutil.rmtree(ROOT / "output", ignore_errors=True)
+
+
+# --- Feed archive and digest (editors) ---------------------------------------
+
+
+@task(
+    help={
+        "sources": "OPML file of sources (default: DIGEST_SOURCES)",
+        "archive": "SQLite archive (default: DIGEST_ARCHIVE)",
+        "quiet": "plain log lines only, no progress bar",
+    }
+)
+def fetch(c, sources=None, archive=None, quiet=False):
+    """Fetch every source's feed into the archive; exit 1 if some failed."""
+    from digest import cli as digest_cli
+
+    raise Exit(code=digest_cli.fetch(ROOT, DEV_CONF, sources=sources, archive=archive, quiet=quiet))
+
+
+@task(help={"sources": "OPML file of sources", "archive": "SQLite archive"})
+def sources(c, sources=None, archive=None):
+    """Print each source's health. `invoke sources import FILE` adds sources."""
+    # `invoke sources import FILE` runs this task and then `import`; the
+    # import prints the health table itself once the sources are added.
+    if "import" in sys.argv[sys.argv.index("sources") + 1 :]:
+        return
+    from digest import cli as digest_cli
+
+    raise Exit(code=digest_cli.sources(ROOT, DEV_CONF, sources=sources, archive=archive))
+
+
+@task(
+    name="import",
+    positional=["file"],
+    help={"file": "an OPML file or a planet.ini", "sources": "OPML file to add to"},
+)
+def import_sources(c, file, sources=None, archive=None):
+    """Add the sources listed in FILE (OPML or planet.ini) to the sources file."""
+    from digest import cli as digest_cli
+
+    raise Exit(code=digest_cli.import_sources(ROOT, DEV_CONF, file, sources=sources, archive=archive))
+
+
+@task(
+    help={
+        "month": "YYYY-MM, in the site's TIMEZONE",
+        "archive": "SQLite archive (default: DIGEST_ARCHIVE)",
+        "sources": "OPML file of sources (default: DIGEST_SOURCES)",
+        "force": "rewrite the issue file, keeping intro, number and notes",
+    }
+)
+def digest(c, month, archive=None, sources=None, force=False):
+    """Compose the digest issue for a month into content/digests/YYYY-MM.md."""
+    from digest import cli as digest_cli
+
+    raise Exit(
+        code=digest_cli.digest(ROOT, DEV_CONF, month=month, archive=archive, sources=sources, force=force)
+    )
+
+
+@task(help={"month": "YYYY-MM of the issue", "to": "address to send the test copy to"})
+def send_test(c, month, to):
+    """Send the built issue.eml of a month to one address (SMTP_* from the environment)."""
+    from digest_email import cli as email_cli
+
+    raise Exit(code=email_cli.send_test(ROOT, DEV_CONF, month=month, to=to))
+
+
+# --- Development ---------------------------------------------------------------
+
+
+@task
+def setup_test(c):
+    """Install what the tests need: pinned test packages, axe-core, Chromium."""
+    c.run(f'"{PYTHON}" -m pip install --quiet -r "{ROOT / "requirements-test.lock"}"')
+    if not (ROOT / "node_modules" / "axe-core" / "axe.min.js").exists():
+        with c.cd(str(ROOT)):
+            c.run("npm ci --silent --no-audit --no-fund")
+    if not Path("/usr/bin/chromium").exists():
+        if os.geteuid() == 0:
+            c.run("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium")
+        else:
+            raise Exit(
+                "The browser tests need Debian's Chromium at /usr/bin/chromium: "
+                "run `sudo apt-get install chromium`, then `make test` again.",
+                code=2,
+            )
+    if shutil.which("java") is None:
+        raise Exit("The HTML validation test needs Java: run `sudo apt-get install default-jre-headless`.", code=2)
+
+
+@task(pre=[setup_test], help={"args": "extra pytest arguments, quoted"})
+def test(c, args=""):
+    """Run the whole test suite (installs test dependencies first)."""
+    with c.cd(str(ROOT)):
+        c.run(f'"{PYTHON}" -m pytest -n 2 {args}', pty=False)
+
+
+@task
+def bench(c):
+    """Run every benchmark in bench/ and print their figures."""
+    with c.cd(str(ROOT)):
+        for script in sorted((ROOT / "bench").glob("bench_*.py")):
+            c.run(f'"{PYTHON}" "{script}"', pty=False)
+
+
+@task
+def lock(c):
+    """Re-pin requirements*.lock from pyproject.toml in a scratch venv."""
+    with c.cd(str(ROOT)):
+        c.run(f'"{PYTHON}" tools/lock.py')
