@@ -1,6 +1,10 @@
-"""The chapter site plugin: content validation, people and working groups,
-scheduled publishing and feed styling."""
+"""The chapter site plugin: people and working groups, content validation,
+scheduled publishing and feed styling. Each stage module connects its own
+Pelican signals in its `register()`."""
+
+from . import context, feeds, groups, schedule, validate
 
 
 def register():
-    pass
+    for stage in (validate, schedule, context, groups, feeds):
+        stage.register()

@@ -1,0 +1,78 @@
+"""Authors and working groups, declared once with their bios in people.toml.
+
+    [authors.rosa-delgado]
+    name = "Rosa Delgado"
+    bio = "Rosa Delgado is a member of ... and an organizer of ..."
+
+    [groups.sanctuary-city]
+    name = "Sanctuary City Working Group"
+    kind = "working group"            # or "committee"
+    description = "What the group does, one paragraph."
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pelican.utils import slugify
+
+
+class PeopleFileError(Exception):
+    """people.toml cannot be read; the message names the file and what to fix."""
+
+
+@dataclass(frozen=True)
+class Person:
+    slug: str
+    name: str
+    bio: str
+
+
+@dataclass(frozen=True)
+class Group:
+    slug: str
+    name: str
+    kind: str  # "working group" or "committee"
+    description: str
+    url: str = ""  # filled in by the groups generator: "groups/<slug>/"
+
+
+@dataclass
+class People:
+    authors: dict[str, Person] = field(default_factory=dict)
+    groups: dict[str, Group] = field(default_factory=dict)
+
+    def find_author(self, name_or_slug: str) -> Person | None:
+        """An author by slug ("rosa-delgado") or by name ("Rosa Delgado")."""
+        return self.authors.get(name_or_slug) or self.authors.get(slugify(name_or_slug))
+
+    def find_group(self, name_or_slug: str) -> Group | None:
+        return self.groups.get(name_or_slug) or self.groups.get(slugify(name_or_slug))
+
+
+def load_people(path: Path) -> People:
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PeopleFileError(f"{path}: file not found; declare authors and groups there") from None
+    except tomllib.TOMLDecodeError as error:
+        # tomllib's message already says "(at line N, column M)".
+        raise PeopleFileError(f"{path}: {error}; fix the TOML syntax there") from None
+    people = People()
+    for slug, entry in data.get("authors", {}).items():
+        if "name" not in entry:
+            raise PeopleFileError(f'{path}: [authors.{slug}] needs a name = "..." line')
+        people.authors[slug] = Person(slug=slug, name=entry["name"], bio=entry.get("bio", ""))
+    for slug, entry in data.get("groups", {}).items():
+        if "name" not in entry:
+            raise PeopleFileError(f'{path}: [groups.{slug}] needs a name = "..." line')
+        people.groups[slug] = Group(
+            slug=slug,
+            name=entry["name"],
+            kind=entry.get("kind", "working group"),
+            description=entry.get("description", ""),
+            url=f"groups/{slug}/",
+        )
+    return people
