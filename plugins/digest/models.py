@@ -82,6 +82,10 @@ class SourceHealth:
     newest_entry: datetime | None
     dead: bool  # 410 Gone, or failing for DIGEST_DEAD_AFTER_DAYS
     permanent_redirect: str | None = None  # new URL to put in sources.opml
+    gone: bool = False  # the last answer was 410 Gone
+    failing_since: datetime | None = None  # first failure of the current streak
+    retry_after: datetime | None = None  # the server asked us to wait until then
+    last_warning: str | None = None  # e.g. "malformed XML, entries recovered"
 
 
 # --- Digest issues -----------------------------------------------------------
