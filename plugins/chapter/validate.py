@@ -1,5 +1,632 @@
-"""Stage stub: replaced by its owner."""
+"""Content validation: one implementation for `invoke check` and the build.
+
+`validate_site(settings, root)` reads every Markdown file under the
+article and page paths and returns a list of `Problem`s, each
+`file:line: what is wrong, how to fix it`. The build runs the same function
+when the articles generator starts and raises `ContentError` if anything is
+wrong, so `pelican` exits non-zero naming the file instead of logging an
+error and silently dropping the post. Files Pelican's own readers could not
+read are turned into a failed build too (`all_generators_finalized`).
+
+The metadata header is parsed with the same rules as Markdown's `meta`
+extension (which Pelican uses), but here we keep the line numbers.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import logging
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from pelican import signals
+from pelican.urlwrappers import Category
+from pelican.utils import get_date, slugify
+
+from .people import People, PeopleFileError, load_people
+
+logger = logging.getLogger(__name__)
+
+MARKDOWN_EXTENSIONS = ("md", "markdown", "mkd", "mdown")
+DEFAULT_PEOPLE_FILE = "content/people.toml"
+DEFAULT_CATEGORIES = ["Posts", "Statements"]
+CHAPTER_SIGNATURE = "chapter"
+STATUSES = ("published", "draft", "hidden")
+# What `invoke new` writes; allowed in a draft, an error once it would publish.
+PLACEHOLDER_SUMMARY = "One or two sentences that say what this is about, for listings and feeds."
+PLACEHOLDER_BODY = "Write here. Leave a blank line between paragraphs."
+PLACEHOLDER_NOTE_END = "Delete this note when you are done."
+# Metadata keys Pelican or this project understands; an unknown key that is
+# close to one of these is almost certainly a typo ("Auther:").
+KNOWN_KEYS = (
+    "title", "date", "modified", "author", "authors", "group", "signed", "tags",
+    "summary", "status", "category", "slug", "lang", "translation", "save_as",
+    "url", "template",
+)  # fmt: skip
+
+# Markdown's meta extension rules (markdown/extensions/meta.py).
+META_RE = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)")
+META_MORE_RE = re.compile(r"^[ ]{4,}(?P<value>.*)")
+BEGIN_RE = re.compile(r"^-{3}(\s.*)?")
+END_RE = re.compile(r"^(-{3}|\.{3})(\s.*)?")
+# The date formats we document; dateutil alone would accept "March 5" and
+# silently pick the current year.
+DATE_RE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?\s*(?:Z|[+-]\d{2}:?\d{2})?$"
+)
+
+LINK_RE = re.compile(r"[{|](filename|static|attach)[}|]([^\s)\"'<>]+)")
+MD_IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'(][^)]*)?\)")
+HTML_IMAGE_RE = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*([\"'])(.*?)\1", re.IGNORECASE)
+FENCE_RE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
+CODE_SPAN_RE = re.compile(r"(`+).+?\1")
+
+
+class ChapterError(Exception):
+    """Base of every error the chapter plugin raises on purpose."""
+
+
+class ContentError(ChapterError):
+    """Content files are invalid; the message lists file:line: problem, fix."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        count = len(self.problems)
+        lines = "\n".join(str(p) for p in self.problems)
+        super().__init__(
+            f"{count} problem{'s' if count != 1 else ''} in the content, "
+            f"nothing was published:\n{lines}"
+        )
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str  # as shown to the writer: relative to the current folder if inside it
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+def display_path(path) -> str:
+    """`content/posts/x.md` rather than an absolute path, when possible."""
+    path = os.path.abspath(path)
+    cwd = os.getcwd()
+    try:
+        rel = os.path.relpath(path, cwd)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
+# --- people.toml ----------------------------------------------------------------
+
+
+def people_file(settings, root: Path | None = None) -> Path:
+    """CHAPTER_PEOPLE_FILE as an absolute path.
+
+    A relative path is taken from the project root: `root` if given (the cli),
+    else the folder of pelicanconf.py (its ROOT setting), the folder holding
+    PATH, or the current folder, whichever has the file.
+    """
+    raw = Path(settings.get("CHAPTER_PEOPLE_FILE") or DEFAULT_PEOPLE_FILE)
+    if raw.is_absolute():
+        return raw
+    bases = [Path(root)] if root else []
+    if settings.get("ROOT"):
+        bases.append(Path(settings["ROOT"]))
+    if settings.get("PATH"):
+        bases.append(Path(settings["PATH"]).parent)
+    bases.append(Path.cwd())
+    for base in bases:
+        if (base / raw).exists():
+            return base / raw
+    return bases[0] / raw
+
+
+# Keyed by path, mtime and size: read once per build, re-read after an edit.
+_people_cache: dict[tuple[str, int, int], People] = {}
+
+
+def read_people(path: Path) -> People:
+    """load_people with a cache; raises PeopleFileError like load_people."""
+    try:
+        stat = os.stat(path)
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        return load_people(path)  # raises the "file not found" error
+    if key not in _people_cache:
+        _people_cache.clear()
+        _people_cache[key] = load_people(path)
+    return _people_cache[key]
+
+
+# --- reading one file -----------------------------------------------------------
+
+
+@dataclass
+class Header:
+    fields: dict[str, list[tuple[int, str]]]  # key (lowercase) -> [(line, value)]
+    end_line: int  # first line after the header
+    stopper: tuple[int, str] | None  # a non-blank line that ended the header early
+
+    def first(self, key: str) -> tuple[int, str] | None:
+        values = self.fields.get(key)
+        return values[0] if values else None
+
+
+def parse_header(lines: list[str]) -> Header:
+    """Metadata lines as Markdown's meta extension reads them, with line numbers."""
+    fields: dict[str, list[tuple[int, str]]] = {}
+    index = 0
+    if lines and BEGIN_RE.match(lines[0]):
+        index = 1
+    key = None
+    stopper = None
+    while index < len(lines):
+        line = lines[index]
+        if not line.strip() or (index > 0 and END_RE.match(line)):
+            index += 1
+            break
+        match = META_RE.match(line)
+        if match:
+            key = match.group("key").lower()
+            fields.setdefault(key, []).append((index + 1, match.group("value").strip()))
+        else:
+            more = META_MORE_RE.match(line)
+            if more and key:
+                lineno, value = fields[key][-1]
+                fields[key][-1] = (lineno, f"{value} {more.group('value').strip()}".strip())
+            else:
+                stopper = (index + 1, line)
+                break
+        index += 1
+    return Header(fields=fields, end_line=index + 1, stopper=stopper)
+
+
+def _suggest(word: str, choices, cutoff: float = 0.6) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _missing(header: Header, key: str, example: str) -> tuple[int, str]:
+    """Where to report a missing key: the line that ended the header early, or line 1."""
+    if header.stopper:
+        lineno, text = header.stopper
+        return (
+            lineno,
+            f"no {key}: line in the metadata block, which ends here because "
+            f"{text.strip()[:40]!r} is not a `Key: value` line; "
+            f"put `{key}: {example}` in the block at the top of the file",
+        )
+    return (1, f"no {key}: line; add `{key}: {example}` to the metadata block at the top of the file")
+
+
+@dataclass
+class Context:
+    settings: dict
+    content_root: Path  # PATH
+    people: People | None
+    people_path: str
+    categories: dict[str, str]  # slug -> declared name
+    theme_static: Path | None
+
+
+def _check_date(lineno: int, key: str, value: str, problems: list) -> None:
+    try:
+        if not DATE_RE.match(value):
+            raise ValueError
+        get_date(value)
+    except (ValueError, OverflowError):
+        problems.append(
+            (
+                lineno,
+                f"{key}: {value!r} is not a date; write it as YYYY-MM-DD HH:MM "
+                f"in the site's time zone, e.g. `{key}: 2025-03-14 18:30`",
+            )
+        )
+
+
+def _check_people(kind: str, header: Header, ctx: Context, problems: list) -> None:
+    """Author / Signed / Group lines against people.toml."""
+    people = ctx.people
+    if people is None:
+        return  # people.toml itself is broken; reported once, elsewhere
+    names = {p.name: p for p in people.authors.values()}
+    author_lines = header.fields.get("author", []) + header.fields.get("authors", [])
+    if kind == "posts":
+        if not author_lines:
+            lineno, message = _missing(header, "Author", next(iter(names), "Your Name"))
+            problems.append((lineno, f"{message} (declared authors: {', '.join(names)})"))
+        for lineno, value in author_lines:
+            separator = ";" if ";" in value else ","
+            for name in [v.strip() for v in value.split(separator) if v.strip()] or [""]:
+                if name in names:
+                    continue
+                found = people.find_author(name) if name else None
+                if found:
+                    problems.append(
+                        (lineno, f"write the author's name as declared in {ctx.people_path}: {found.name!r}")
+                    )
+                else:
+                    problems.append(
+                        (
+                            lineno,
+                            f"author {name!r} is not declared in {ctx.people_path}"
+                            f"{_suggest(name, names)} Use one of: {', '.join(names)}, "
+                            f"or add an [authors.<slug>] entry there",
+                        )
+                    )
+    elif author_lines:
+        problems.append(
+            (
+                author_lines[0][0],
+                "statements are signed by a body, not a person: replace the Author: "
+                "line with `Signed: <group slug>` (or `Signed: chapter`)",
+            )
+        )
+
+    group_slugs = list(people.groups)
+    signed_choices = ", ".join([CHAPTER_SIGNATURE, *group_slugs])
+    if kind == "statements":
+        signed = header.first("signed")
+        if signed is None or not signed[1]:
+            if signed is None:
+                lineno, message = _missing(header, "Signed", CHAPTER_SIGNATURE)
+            else:
+                lineno, message = signed[0], "Signed: is empty"
+            problems.append((lineno, f"{message} (choose one of: {signed_choices})"))
+        elif signed[1] != CHAPTER_SIGNATURE and signed[1] not in people.groups:
+            problems.append((signed[0], _unknown_group("Signed", signed[1], people, ctx, signed_choices)))
+
+    group = header.first("group")
+    if group is not None and group[1] not in people.groups:
+        problems.append((group[0], _unknown_group("Group", group[1], people, ctx, ", ".join(group_slugs))))
+
+
+def _unknown_group(key: str, value: str, people: People, ctx: Context, choices: str) -> str:
+    found = people.find_group(value) if value else None
+    if found:
+        return f"{key}: takes the group's slug: write `{key}: {found.slug}`"
+    return (
+        f"{key}: {value!r} is not a group declared in {ctx.people_path}"
+        f"{_suggest(value, people.groups)} Use one of: {choices}"
+    )
+
+
+def _resolve_link(target: str, source: Path, ctx: Context) -> Path:
+    """Where Pelican looks for a {filename}/{static} target (contents._link_replacer)."""
+    target = unquote(urlsplit(target).path)
+    if target.startswith("/"):
+        return ctx.content_root / target.lstrip("/")
+    return source.parent / target
+
+
+def _check_links(lines: list[str], source: Path, ctx: Context, problems: list) -> None:
+    in_fence = None
+    for number, line in enumerate(lines, start=1):
+        fence = FENCE_RE.match(line)
+        if fence:
+            marker = fence.group(1)[0]
+            if in_fence is None:
+                in_fence = marker
+            elif in_fence == marker:
+                in_fence = None
+            continue
+        if in_fence:
+            continue
+        text = CODE_SPAN_RE.sub("", line)
+        seen = set()
+        for kind, target in LINK_RE.findall(text):
+            seen.add(target)
+            path = _resolve_link(target, source, ctx)
+            if not path.exists():
+                what = "image" if _is_image_context(text, target) else "link"
+                problems.append(
+                    (
+                        number,
+                        f"broken {what} {{{kind}}}{target}: {display_path(path)} does not exist; "
+                        f"fix the path (a leading / starts at {display_path(ctx.content_root)}/) "
+                        f"or add the file",
+                    )
+                )
+        images = [m for m in MD_IMAGE_RE.findall(text)]
+        images += [m[1] for m in HTML_IMAGE_RE.findall(text)]
+        for src in images:
+            if any(src.endswith(t) for t in seen) and LINK_RE.search(src):
+                continue  # already checked as {static}/{filename}
+            _check_image(src, number, source, ctx, problems)
+
+
+def _is_image_context(text: str, target: str) -> bool:
+    return any(target in src for src in MD_IMAGE_RE.findall(text)) or any(
+        target in m[1] for m in HTML_IMAGE_RE.findall(text)
+    )
+
+
+def _check_image(src: str, number: int, source: Path, ctx: Context, problems: list) -> None:
+    parts = urlsplit(src)
+    if parts.scheme == "data":
+        return
+    if parts.scheme or src.startswith("//"):
+        problems.append(
+            (
+                number,
+                f"image {src} is loaded from another site, which tells that site who reads "
+                f"our pages; save the file under {display_path(ctx.content_root / 'images')}/ "
+                f"and write ![description]({{static}}/images/<file>)",
+            )
+        )
+        return
+    path = unquote(parts.path)
+    if not path:
+        return
+    candidates = []
+    if path.startswith("/"):
+        # A site-absolute URL: a static file under PATH, or the theme's files.
+        candidates.append(ctx.content_root / path.lstrip("/"))
+        theme_dir = ctx.settings.get("THEME_STATIC_DIR", "theme").strip("/")
+        if ctx.theme_static and path.lstrip("/").startswith(theme_dir + "/"):
+            candidates.append(ctx.theme_static / path.lstrip("/")[len(theme_dir) + 1 :])
+    else:
+        candidates.append(source.parent / path)
+    if not any(c.exists() for c in candidates):
+        problems.append(
+            (
+                number,
+                f"missing image {src}: {display_path(candidates[0])} does not exist; "
+                f"put the file there or fix the path, e.g. ![description]({{static}}/images/<file>)",
+            )
+        )
+
+
+def validate_file(path: Path, ctx: Context, kind: str) -> list[Problem]:
+    """Problems in one content file; kind is "page" or "article"."""
+    shown = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        return [Problem(shown, line, "this file is not UTF-8 text; save it as UTF-8 in your editor")]
+    except OSError as error:
+        return [Problem(shown, 1, f"cannot read this file ({error.strerror}); check its permissions")]
+    lines = text.splitlines()
+    header = parse_header(lines)
+    problems: list[tuple[int, str]] = []
+
+    title = header.first("title")
+    if title is None:
+        problems.append(_missing(header, "Title", "A short, clear title"))
+    elif not title[1]:
+        problems.append((title[0], "Title: is empty; write the title after `Title:`"))
+
+    for key in header.fields:
+        if key not in KNOWN_KEYS:
+            hint = _suggest(key, KNOWN_KEYS, cutoff=0.75)
+            if hint:
+                lineno = header.fields[key][0][0]
+                problems.append((lineno, f"unknown metadata key {key.capitalize()!r}{hint}"))
+
+    status = header.first("status")
+    if status is not None and status[1].lower() not in STATUSES:
+        problems.append(
+            (status[0], f"Status: {status[1]!r} is not one of {', '.join(STATUSES)}; use `Status: draft` to hold a post back")
+        )
+    modified = header.first("modified")
+    if modified is not None:
+        _check_date(modified[0], "Modified", modified[1], problems)
+
+    if kind == "article":
+        date = header.first("date")
+        if date is None:
+            problems.append(_missing(header, "Date", "2025-03-14 18:30"))
+        else:
+            _check_date(date[0], "Date", date[1], problems)
+
+        category_line = header.first("category")
+        if category_line is not None:
+            lineno, name = category_line
+        else:
+            lineno, name = 1, path.parent.name  # USE_FOLDER_AS_CATEGORY
+        category = ctx.categories.get(slugify(name))
+        if category is None:
+            allowed = ", ".join(ctx.categories.values())
+            if category_line is not None:
+                message = (
+                    f"unknown category {name!r}{_suggest(name, ctx.categories.values())} "
+                    f"Allowed: {allowed}; the folder already sets it, so you can delete this line"
+                )
+            else:
+                folders = ", ".join(f"{display_path(ctx.content_root / s)}/" for s in ctx.categories)
+                message = f"this file's folder {name!r} is not a category; move it into one of {folders}"
+            problems.append((lineno, message))
+        else:
+            _check_people(slugify(category), header, ctx, problems)
+
+    if status is None or status[1].lower() != "draft":
+        summary = header.first("summary")
+        if summary is not None and summary[1] == PLACEHOLDER_SUMMARY:
+            problems.append((summary[0], "Summary: is still the placeholder from `invoke new`; write one or two sentences"))
+        for number, line in enumerate(lines, start=1):
+            if PLACEHOLDER_NOTE_END in line:
+                problems.append((number, "the note from `invoke new` is still here; delete the whole <!-- ... --> block"))
+            elif line.strip() == PLACEHOLDER_BODY:
+                problems.append((number, "this is the placeholder text from `invoke new`; replace it with your text"))
+
+    _check_links(lines, path, ctx, problems)
+    return sorted(Problem(shown, lineno, message) for lineno, message in problems)
+
+
+# --- the whole site --------------------------------------------------------------
+
+
+def _walk(content_root: Path, paths, excludes, ignores) -> list[Path]:
+    """The Markdown files Pelican's Generator.get_files would pick up."""
+    found = []
+    excluded = {os.path.normpath(content_root / e) for e in excludes}
+    for rel in paths:
+        top = content_root / rel if rel else content_root
+        if top.is_file():
+            found.append(top)
+            continue
+        for dirpath, dirs, files in os.walk(top, followlinks=True):
+            dirs[:] = sorted(
+                d
+                for d in dirs
+                if os.path.normpath(os.path.join(dirpath, d)) not in excluded
+                and not any(fnmatch.fnmatch(d, i) for i in ignores)
+            )
+            for name in sorted(files):
+                if any(fnmatch.fnmatch(name, i) for i in ignores):
+                    continue
+                if name.rsplit(".", 1)[-1] in MARKDOWN_EXTENSIONS:
+                    found.append(Path(dirpath) / name)
+    return found
+
+
+def content_files(settings) -> list[tuple[Path, str]]:
+    """(path, "article" | "page") for every Markdown file the build reads."""
+    root = Path(settings["PATH"])
+    ignores = settings.get("IGNORE_FILES", [])
+    pages = _walk(root, settings.get("PAGE_PATHS", []), settings.get("PAGE_EXCLUDES", []), ignores)
+    page_set = set(pages)
+    articles = [
+        p
+        for p in _walk(root, settings.get("ARTICLE_PATHS", []), settings.get("ARTICLE_EXCLUDES", []), ignores)
+        if p not in page_set
+    ]
+    return [(p, "article") for p in articles] + [(p, "page") for p in pages]
+
+
+def _theme_static(settings) -> Path | None:
+    theme = settings.get("THEME")
+    if not theme:
+        return None
+    static = Path(theme) / "static"
+    return static if static.is_dir() else None
+
+
+def validate_site(settings, root: Path | None = None) -> list[Problem]:
+    """Every problem in every content file (and in people.toml), sorted by file and line."""
+    ppath = people_file(settings, root)
+    problems: list[Problem] = []
+    try:
+        people = read_people(ppath)
+    except PeopleFileError as error:
+        people = None
+        match = re.search(r"line (\d+)", str(error))
+        message = str(error)
+        prefix = f"{ppath}: "
+        if message.startswith(prefix):
+            message = message[len(prefix) :]
+        problems.append(Problem(display_path(ppath), int(match.group(1)) if match else 1, message))
+    categories = {
+        slugify(name): name for name in settings.get("CHAPTER_CATEGORIES") or DEFAULT_CATEGORIES
+    }
+    ctx = Context(
+        settings=settings,
+        content_root=Path(settings["PATH"]),
+        people=people,
+        people_path=display_path(ppath),
+        categories=categories,
+        theme_static=_theme_static(settings),
+    )
+    for path, kind in content_files(settings):
+        problems.extend(validate_file(path, ctx, kind))
+    return problems
+
+
+# --- the build -------------------------------------------------------------------
+
+
+class _ReaderFailures(logging.Filter):
+    """Remembers why Pelican could not read a file.
+
+    Pelican logs "Could not process <file>" without the reason (unless in
+    debug mode) and carries on without the file; this filter runs inside
+    Pelican's `except` block, so sys.exc_info() still holds the reason.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.reasons: dict[str, str] = {}
+
+    def filter(self, record):
+        if record.msg == "Could not process %s" and record.args:
+            error = sys.exc_info()[1]
+            if error is not None:
+                self.reasons[os.path.normpath(str(record.args[0]))] = f"{type(error).__name__}: {error}"
+        return True
+
+
+class _NoTraceback(logging.Filter):
+    """Our errors already say file:line and the fix; a traceback would bury them."""
+
+    def filter(self, record):
+        if record.exc_info and isinstance(record.exc_info[1], ChapterError):
+            record.exc_info = None
+        return True
+
+
+_reader_failures = _ReaderFailures()
+_no_traceback = _NoTraceback()
+
+
+def check_before_build(generator) -> None:
+    """article_generator_init: refuse to build from invalid content."""
+    _reader_failures.reasons.clear()
+    problems = validate_site(generator.settings)
+    if problems:
+        raise ContentError(problems)
+
+
+def check_after_reading(generators) -> None:
+    """all_generators_finalized: files Pelican's readers failed on fail the build."""
+    context = generators[0].context if generators else {}
+    failed = sorted(k for k, v in context.get("generated_content", {}).items() if v is None)
+    if not failed:
+        return
+    settings = generators[0].settings
+    problems = []
+    for rel in failed:
+        reason = _reader_failures.reasons.get(os.path.normpath(rel), "")
+        detail = f" ({reason})" if reason else " (see the error above)"
+        problems.append(
+            Problem(
+                display_path(Path(settings["PATH"]) / rel),
+                1,
+                f"Pelican could not read this file{detail}; fix it, or run `invoke check` for details",
+            )
+        )
+    raise ContentError(problems)
+
+
+def canonical_category(generator, metadata) -> None:
+    """article_generator_context: the folder `posts/` gives the category "Posts".
+
+    Pelican names a folder-derived category after the folder, in lower case;
+    the declared spelling (CHAPTER_CATEGORIES) is what readers should see.
+    """
+    category = metadata.get("category")
+    if category is None:
+        return
+    names = generator.settings.get("CHAPTER_CATEGORIES") or DEFAULT_CATEGORIES
+    for name in names:
+        if slugify(name) == category.slug and name != category.name:
+            metadata["category"] = Category(name, generator.settings)
+            break
 
 
 def register():
-    pass
+    # addFilter ignores a filter that is already there (autoreload re-registers).
+    logging.getLogger("pelican.generators").addFilter(_reader_failures)
+    logging.getLogger("pelican").addFilter(_no_traceback)
+    signals.article_generator_init.connect(check_before_build)
+    signals.article_generator_context.connect(canonical_category)
+    signals.all_generators_finalized.connect(check_after_reading)
