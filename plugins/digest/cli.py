@@ -1,0 +1,276 @@
+"""Command-line entry points of the digest (wrapped by tasks.py).
+
+Each function takes (root, conf, **options), prints for humans and returns
+an exit code: 0 all well, 1 some sources failed (the rest stored), 2 bad
+usage or an unreadable sources file / archive.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .errors import DigestError
+
+DEFAULT_SOURCES = "content/digest/sources.opml"
+DEFAULT_ARCHIVE = "cache/digest.sqlite"
+DEFAULT_DEAD_AFTER_DAYS = 30
+
+
+def _settings(conf: Path) -> dict:
+    from pelican.settings import read_settings
+
+    return read_settings(str(conf))
+
+
+def _path(root: Path, option, settings: dict, name: str, default: str) -> Path:
+    value = Path(option or settings.get(name) or default)
+    return value if value.is_absolute() else Path(root) / value
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _when(value: datetime | None, tz) -> str:
+    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+def _site_tz(settings: dict):
+    try:
+        return ZoneInfo(settings.get("TIMEZONE") or "UTC")
+    except Exception:  # noqa: BLE001 - a bad TIMEZONE is the site build's to report
+        return timezone.utc
+
+
+# --- invoke fetch ----------------------------------------------------------------
+
+
+def fetch(root: Path, conf: Path, sources=None, archive=None, quiet: bool = False, **_options) -> int:
+    """Fetch every source into the archive; print progress and a summary."""
+    from .archive import Archive
+    from .fetch import FetchSettings, fetch_all
+    from .sources import load_sources
+
+    console = _console()
+    try:
+        settings = _settings(conf)
+    except Exception as error:  # noqa: BLE001 - any broken settings file is bad usage
+        console.print(f"{conf}: cannot read the settings ({error})")
+        return 2
+    sources_path = _path(root, sources, settings, "DIGEST_SOURCES", DEFAULT_SOURCES)
+    archive_path = _path(root, archive, settings, "DIGEST_ARCHIVE", DEFAULT_ARCHIVE)
+    try:
+        source_list = load_sources(sources_path)
+    except DigestError as error:
+        console.print(f"error: {error}")
+        return 2
+    if not source_list:
+        console.print(f"{sources_path}: lists no sources yet; add <outline xmlUrl=…> lines (see docs/readme/feed-archive.md)")
+        return 0
+    fetch_settings = FetchSettings.from_settings(settings)
+    tz = _site_tz(settings)
+    try:
+        store = Archive(archive_path)
+    except DigestError as error:
+        console.print(f"error: {error}")
+        return 2
+    with store:
+        use_bar = console.is_terminal and not quiet
+        if use_bar:
+            progress = Progress(
+                TextColumn("Fetching"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.description}"),
+                console=console,
+                transient=True,
+            )
+            with progress:
+                task = progress.add_task("", total=len(source_list))
+
+                def on_result(result):
+                    progress.update(task, advance=1, description=result.source.title)
+
+                results = fetch_all(source_list, store, fetch_settings, progress=on_result)
+        else:
+            done = [0]
+
+            def on_result(result):
+                done[0] += 1
+                line = f"[{done[0]}/{len(source_list)}] {result.source.title}: {_outcome_text(result)}"
+                print(line, flush=True)
+
+            results = fetch_all(source_list, store, fetch_settings, progress=on_result)
+
+    table = Table(title=f"Fetched {len(results)} sources into {archive_path}")
+    table.add_column("Source")
+    table.add_column("Status")
+    table.add_column("New", justify="right")
+    table.add_column("Updated", justify="right")
+    table.add_column("Time", justify="right")
+    for result in results:
+        style = None if result.ok else "red"
+        table.add_row(
+            result.source.title,
+            _outcome_text(result, tz),
+            str(result.new),
+            str(result.updated),
+            f"{result.elapsed:.2f} s",
+            style=style,
+        )
+    console.print(table)
+    for result in results:
+        if result.permanent_redirect:
+            console.print(
+                f"Moved for good: {result.source.title} is now at {result.permanent_redirect}; "
+                f"update its xmlUrl in {sources_path}"
+            )
+    failed = [r for r in results if not r.ok]
+    fetched = sum(1 for r in results if r.outcome == "fetched")
+    unchanged = sum(1 for r in results if r.outcome == "unchanged")
+    console.print(
+        f"{fetched} fetched, {unchanged} unchanged, {len(failed)} failed; "
+        f"{sum(r.new for r in results)} new and {sum(r.updated for r in results)} updated entries."
+    )
+    if failed:
+        console.print("Failed sources keep everything already archived; see `invoke sources` for their history.")
+        return 1
+    return 0
+
+
+def _outcome_text(result, tz=timezone.utc) -> str:
+    if result.outcome == "fetched":
+        text = f"{result.status} fetched"
+        if result.warning:
+            text += f" (warning: {result.warning})"
+        return text
+    if result.outcome == "unchanged":
+        return "304 unchanged"
+    if result.outcome == "waiting":
+        return f"skipped: the server asked us to wait until {_when(result.retry_after, tz)}"
+    prefix = f"{result.status} " if result.status else ""
+    return f"{prefix}failed: {result.error}"
+
+
+# --- invoke sources ----------------------------------------------------------------
+
+
+def sources(root: Path, conf: Path, sources=None, archive=None, **_options) -> int:
+    """Print each source's health."""
+    from .archive import Archive
+    from .sources import load_sources
+
+    console = _console()
+    try:
+        settings = _settings(conf)
+    except Exception as error:  # noqa: BLE001
+        console.print(f"{conf}: cannot read the settings ({error})")
+        return 2
+    sources_path = _path(root, sources, settings, "DIGEST_SOURCES", DEFAULT_SOURCES)
+    archive_path = _path(root, archive, settings, "DIGEST_ARCHIVE", DEFAULT_ARCHIVE)
+    try:
+        source_list = load_sources(sources_path)
+        store = Archive(archive_path)
+    except DigestError as error:
+        console.print(f"error: {error}")
+        return 2
+    dead_after = float(settings.get("DIGEST_DEAD_AFTER_DAYS") or DEFAULT_DEAD_AFTER_DAYS)
+    tz = _site_tz(settings)
+    with store:
+        health = store.sources_health(source_list, dead_after_days=dead_after)
+        listed = {s.feed_url for s in source_list}
+        retired = [h for h in store.sources_health(dead_after_days=dead_after) if h.source.feed_url not in listed]
+    table = Table(title=f"{len(source_list)} sources in {sources_path}")
+    for column in ("Source", "Last attempt", "Last success", "Status or error", "Failures", "Entries", "Newest entry"):
+        table.add_column(column, justify="right" if column in ("Failures", "Entries") else "left")
+    for item in health:
+        if item.last_attempt is None:
+            status = "never fetched"
+        elif item.last_error:
+            status = (f"{item.last_status} " if item.last_status else "") + item.last_error
+        else:
+            status = f"{item.last_status} ok" + (f" (warning: {item.last_warning})" if item.last_warning else "")
+        name = item.source.title + (" [DEAD]" if item.dead else "")
+        table.add_row(
+            name,
+            _when(item.last_attempt, tz),
+            _when(item.last_success, tz),
+            status,
+            str(item.consecutive_failures),
+            str(item.entries_stored),
+            _when(item.newest_entry, tz),
+            style="red" if item.dead else None,
+        )
+    console.print(table)
+    for item in health:
+        if item.dead:
+            why = "answered 410 Gone" if item.gone else f"has failed since {_when(item.failing_since, tz)}"
+            console.print(
+                f"DEAD: {item.source.title} ({item.source.feed_url}) {why}. Its archived entries are kept; "
+                f"remove it from {sources_path} or replace its xmlUrl."
+            )
+        if item.permanent_redirect:
+            console.print(
+                f"MOVED: {item.source.title} now lives at {item.permanent_redirect}; "
+                f"update its xmlUrl in {sources_path}."
+            )
+        if item.retry_after and item.retry_after > datetime.now(timezone.utc):
+            console.print(f"WAITING: {item.source.title} asked us not to fetch before {_when(item.retry_after, tz)}.")
+    for item in retired:
+        console.print(
+            f"Not in {sources_path.name} any more: {item.source.title} ({item.entries_stored} entries kept in the archive)."
+        )
+    return 0
+
+
+# --- invoke sources import FILE --------------------------------------------------------
+
+
+def import_sources(root: Path, conf: Path, file, sources=None, archive=None, **_options) -> int:
+    """Add the sources listed in an OPML file or planet.ini to the sources file."""
+    from .sources import add_sources, read_import_file
+
+    console = _console()
+    if not file:
+        console.print("usage: invoke sources import FILE (an OPML file or a planet.ini)")
+        return 2
+    try:
+        settings = _settings(conf)
+    except Exception as error:  # noqa: BLE001
+        console.print(f"{conf}: cannot read the settings ({error})")
+        return 2
+    sources_path = _path(root, sources, settings, "DIGEST_SOURCES", DEFAULT_SOURCES)
+    file_path = Path(file)
+    if not file_path.is_absolute() and not file_path.exists():
+        file_path = Path(root) / file_path
+    try:
+        incoming = read_import_file(file_path)
+        added, skipped = add_sources(sources_path, incoming)
+    except DigestError as error:
+        console.print(f"error: {error}")
+        return 2
+    console.print(f"Read {len(incoming)} sources from {file_path}.")
+    for source in added:
+        console.print(f"  added: {source.title} ({source.feed_url})")
+    if skipped:
+        console.print(f"  {len(skipped)} already in {sources_path}, left as they are.")
+    if not added:
+        console.print(f"Nothing to add; {sources_path} is unchanged.")
+    else:
+        console.print(f"Added {len(added)} to {sources_path}.")
+    return sources(root, conf, sources=sources_path, archive=archive)
+
+
+# The composer helper adds `digest(root, conf, month, ...)` below.
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m digest.cli` is not an entry point
+    sys.exit("use `invoke fetch`, `invoke sources` or `invoke sources import FILE`")

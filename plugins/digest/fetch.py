@@ -1,0 +1,625 @@
+"""Fetch every source's feed, concurrently and politely, into the archive.
+
+    results = fetch_all(sources, archive, FetchSettings.from_settings(pelican_settings))
+
+* httpx (async) does the HTTP; asyncio bounds it: at most ``concurrency``
+  requests in flight, at most ``per_host`` to one host name.
+* Polite: conditional requests (ETag / Last-Modified), a User-Agent naming
+  the site, gzip/deflate, Retry-After honoured across runs (a source is
+  skipped until then, never slept on), at most 5 redirects, 410 marks a
+  source gone.
+* Bounded against bad servers: connect/read timeouts per request and a total
+  deadline around request *and* body (httpx's read timeout is per read, so a
+  server trickling a byte a second would otherwise never time out); the
+  decompressed body is capped, so a gzip bomb or an endless stream is cut
+  off. We decompress ourselves (``aiter_raw`` + zlib ``max_length``) because
+  httpx inflates a whole network chunk at once, which a bomb turns into
+  tens of megabytes before any cap could look at it.
+* feedparser parses bytes (through BytesIO: given plain bytes, feedparser
+  tries them as a *file name* first). It strips DOCTYPE entity declarations
+  that are not plain text and never fetches external entities (checked by
+  tests/test_archive_parse.py).
+* Each source is stored in one archive transaction, right after its answer:
+  a fetch killed half-way keeps every source it finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import html
+import io
+import re
+import time
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from html.parser import HTMLParser
+from typing import Callable, Sequence
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+import httpx
+import nh3
+
+from .archive import Archive
+from .models import Enclosure, FeedEntry, Source
+
+UTC = timezone.utc
+PERMANENT_REDIRECTS = (301, 308)
+MAX_RETRY_AFTER = timedelta(days=30)  # a server asking for more is capped, not obeyed forever
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    concurrency: int = 16  # DIGEST_FETCH_CONCURRENCY
+    per_host: int = 4  # DIGEST_FETCH_PER_HOST
+    connect_timeout: float = 10.0  # DIGEST_FETCH_CONNECT_TIMEOUT
+    read_timeout: float = 20.0  # DIGEST_FETCH_READ_TIMEOUT
+    total_timeout: float = 30.0  # DIGEST_FETCH_TOTAL_TIMEOUT
+    max_bytes: int = 10_000_000  # DIGEST_FETCH_MAX_BYTES (decompressed)
+    max_redirects: int = 5
+    user_agent: str = "chapter-press digest fetcher"
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> FetchSettings:
+        """From a Pelican settings dict (every value has a default here)."""
+        site = settings.get("DIGEST_EMAIL_SITEURL") or settings.get("SITEURL") or ""
+        name = settings.get("SITENAME") or "chapter-press"
+        agent = f"{name} digest fetcher (+{site})" if site else f"{name} digest fetcher"
+        return cls(
+            concurrency=max(1, int(settings.get("DIGEST_FETCH_CONCURRENCY", cls.concurrency))),
+            per_host=max(1, int(settings.get("DIGEST_FETCH_PER_HOST", cls.per_host))),
+            connect_timeout=float(settings.get("DIGEST_FETCH_CONNECT_TIMEOUT", cls.connect_timeout)),
+            read_timeout=float(settings.get("DIGEST_FETCH_READ_TIMEOUT", cls.read_timeout)),
+            total_timeout=float(settings.get("DIGEST_FETCH_TOTAL_TIMEOUT", cls.total_timeout)),
+            max_bytes=int(settings.get("DIGEST_FETCH_MAX_BYTES", cls.max_bytes)),
+            user_agent=agent,
+        )
+
+
+@dataclass
+class FetchResult:
+    """How fetching one source went."""
+
+    source: Source
+    outcome: str  # "fetched", "unchanged" (304), "failed", "waiting" (Retry-After)
+    status: int | None = None  # HTTP status of the final answer
+    error: str | None = None
+    warning: str | None = None  # stored anyway, e.g. malformed XML with entries recovered
+    new: int = 0
+    updated: int = 0
+    elapsed: float = 0.0
+    permanent_redirect: str | None = None
+    retry_after: datetime | None = None
+    gone: bool = False
+    feed_found: str | None = None  # an HTML page's advertised feed (autodiscovery)
+
+    @property
+    def not_modified(self) -> bool:
+        return self.outcome == "unchanged"
+
+    @property
+    def ok(self) -> bool:
+        """Fetched, unchanged, or politely waiting: nothing for the editor to fix."""
+        return self.outcome in ("fetched", "unchanged", "waiting")
+
+
+# --- parsing -------------------------------------------------------------------
+
+
+@dataclass
+class ParsedFeed:
+    entries: list[FeedEntry] = field(default_factory=list)
+    warning: str | None = None
+    error: str | None = None  # nothing usable in the document
+    feed_found: str | None = None
+
+
+def plain_text(value: str | None) -> str:
+    """Markup stripped, entities decoded, whitespace collapsed."""
+    if not value:
+        return ""
+    # nh3 with no allowed tags keeps only text (and drops script/style bodies).
+    text = html.unescape(nh3.clean(value, tags=set()))
+    return " ".join(text.split())
+
+
+def _http_url(value: str | None, base: str) -> str | None:
+    """An absolute http(s) URL, or None (javascript:, data:, junk)."""
+    if not value:
+        return None
+    url = urljoin(base, value.strip())
+    return url if urlsplit(url).scheme in ("http", "https") else None
+
+
+def _time(struct) -> datetime | None:
+    if not struct:
+        return None
+    try:
+        return datetime(*struct[:6], tzinfo=UTC)
+    except (TypeError, ValueError):
+        return None
+
+
+def _short_hash(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
+
+
+class _AlternateFinder(HTMLParser):
+    """Collects <link rel="alternate" type="…rss/atom…" href> from an HTML page."""
+
+    FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/rdf+xml")
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag != "link":
+            return
+        attributes = {k: (v or "") for k, v in attrs}
+        rels = attributes.get("rel", "").lower().split()
+        if "alternate" in rels and attributes.get("type", "").lower() in self.FEED_TYPES and attributes.get("href"):
+            self.found.append(attributes["href"])
+
+
+def _looks_like_html(body: bytes, content_type: str) -> bool:
+    if "html" in content_type.lower() and "xhtml+xml" not in content_type.lower():
+        return True
+    head = body[:1024].lstrip().lower()
+    return head.startswith(b"<!doctype html") or head.startswith(b"<html")
+
+
+def parse_feed(body: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
+    """Parse one feed document (bytes as received) into FeedEntry records.
+
+    ``url`` is where the document came from (after redirects): the base for
+    relative links when the feed gives no xml:base.
+    """
+    headers = {"content-location": url}
+    if content_type:
+        headers["content-type"] = content_type  # the HTTP charset counts (RFC 3023)
+    parsed = feedparser.parse(
+        io.BytesIO(body),
+        response_headers=headers,
+        resolve_relative_uris=True,  # links inside content made absolute (xml:base aware)
+        sanitize_html=False,  # stored as received; compose cleans with nh3
+    )
+    result = ParsedFeed()
+    if not parsed.entries and not parsed.get("version"):
+        if _looks_like_html(body, content_type):
+            finder = _AlternateFinder()
+            try:
+                finder.feed(body.decode(parsed.get("encoding") or "utf-8", "replace"))
+            except Exception:  # noqa: BLE001 - a broken page just has no advertised feed
+                pass
+            feeds = [f for f in (_http_url(href, url) for href in finder.found) if f]
+            if feeds:
+                result.feed_found = feeds[0]
+                result.error = (
+                    f"this address is a web page, not a feed; the page names its feed as {feeds[0]} "
+                    "— put that address in sources.opml (xmlUrl)"
+                )
+            else:
+                result.error = "this address is a web page, not a feed, and the page names no feed; ask the chapter for its feed address"
+            return result
+        problem = parsed.get("bozo_exception")
+        result.error = f"not a feed ({problem or 'no RSS or Atom found'}); check the xmlUrl in sources.opml"
+        return result
+
+    if parsed.get("bozo"):
+        problem = parsed.get("bozo_exception")
+        if not isinstance(problem, feedparser.CharacterEncodingOverride):
+            result.warning = f"malformed feed ({problem}); {len(parsed.entries)} entries recovered"
+
+    base = url
+    raw: list[tuple[str, FeedEntry]] = []
+    for item in parsed.entries:
+        title = plain_text(item.get("title"))
+        link = _http_url(item.get("link"), base)
+        guid = (item.get("id") or "").strip() or None
+        published = _time(item.get("published_parsed"))
+        updated = _time(item.get("updated_parsed"))
+        if guid:
+            base_key = guid
+        elif link:
+            base_key = link
+        else:
+            date_text = item.get("published") or item.get("updated") or ""
+            base_key = "sha256:" + _short_hash(title, date_text)
+        content_html = None
+        contents = item.get("content") or []
+        for content in contents:  # prefer HTML over plain text when both are offered
+            if "html" in (content.get("type") or ""):
+                content_html = content.get("value")
+                break
+        if content_html is None and contents:
+            content_html = html.escape(contents[0].get("value") or "")
+        enclosures = []
+        for enclosure in item.get("enclosures") or []:
+            href = _http_url(enclosure.get("href"), base)
+            if not href:
+                continue
+            try:
+                length = int(enclosure.get("length")) if enclosure.get("length") else None
+            except ValueError:
+                length = None
+            enclosures.append(Enclosure(href, enclosure.get("type") or None, length))
+        image_url = None
+        for media in (item.get("media_thumbnail") or []) + [
+            m for m in (item.get("media_content") or [])
+            if m.get("medium") == "image" or (m.get("type") or "").startswith("image/")
+        ]:
+            image_url = _http_url(media.get("url"), base)
+            if image_url:
+                break
+        if image_url is None:
+            image_url = next((e.url for e in enclosures if (e.type or "").startswith("image/")), None)
+        categories = {plain_text(tag.get("term") or tag.get("label")) for tag in item.get("tags") or []}
+        categories.discard("")
+        entry = FeedEntry(
+            key=base_key,
+            guid=guid,
+            title=title,
+            link=link,
+            author=plain_text(item.get("author")) or None,
+            published=published,
+            updated=updated,
+            summary_html=item.get("summary"),
+            content_html=content_html,
+            categories=tuple(sorted(categories)),
+            enclosures=tuple(enclosures),
+            image_url=image_url,
+        )
+        raw.append((base_key, entry))
+    result.entries = _disambiguate(raw)
+    return result
+
+
+def _disambiguate(raw: list[tuple[str, FeedEntry]]) -> list[FeedEntry]:
+    """Two entries sharing a key (a GUID reused by a sloppy feed) are both
+    kept: every one of them is keyed "<guid> <link>" (then a hash) instead."""
+    counts: dict[str, int] = {}
+    for key, _ in raw:
+        counts[key] = counts.get(key, 0) + 1
+    seen: set[str] = set()
+    entries = []
+    for key, entry in raw:
+        if counts[key] > 1:
+            key = f"{key} {entry.link or ''}".rstrip()
+            if key in seen:
+                key = f"{key} {_short_hash(entry.title, str(entry.published or entry.updated or ''))}"
+            n = 2
+            candidate = key
+            while candidate in seen:
+                candidate, n = f"{key} #{n}", n + 1
+            key = candidate
+        seen.add(key)
+        entries.append(_replace_key(entry, key))
+    return entries
+
+
+def _replace_key(entry: FeedEntry, key: str) -> FeedEntry:
+    if entry.key == key:
+        return entry
+    from dataclasses import replace
+
+    return replace(entry, key=key)
+
+
+# --- HTTP ----------------------------------------------------------------------
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class _Inflater:
+    """Decompress a gzip/deflate body without ever holding more than the cap."""
+
+    def __init__(self, encoding: str, limit: int):
+        self.encoding = encoding
+        self.limit = limit
+        self.size = 0
+        self.parts: list[bytes] = []
+        self._decoder = None
+        if encoding in ("gzip", "x-gzip"):
+            self._decoder = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        elif encoding == "deflate":
+            self._decoder = zlib.decompressobj(zlib.MAX_WBITS)  # zlib-wrapped, raw tried on error
+        elif encoding not in ("", "identity"):
+            raise ValueError(f"the server used an unsupported Content-Encoding ({encoding!r})")
+
+    def _take(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise BodyTooLarge
+        self.parts.append(data)
+
+    def feed(self, chunk: bytes) -> None:
+        if self._decoder is None:
+            self._take(chunk)
+            return
+        data = chunk
+        while data:
+            try:
+                out = self._decoder.decompress(data, self.limit - self.size + 1)
+            except zlib.error:
+                if self.encoding == "deflate" and self.size == 0 and not self.parts:
+                    # Some servers send raw deflate without the zlib header.
+                    self._decoder = zlib.decompressobj(-zlib.MAX_WBITS)
+                    self.encoding = "raw-deflate"
+                    continue
+                raise
+            self._take(out)
+            data = self._decoder.unconsumed_tail
+            if self._decoder.eof:
+                break
+
+    def body(self) -> bytes:
+        return b"".join(self.parts)
+
+
+def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
+    """Retry-After as seconds or an HTTP date; capped at MAX_RETRY_AFTER."""
+    if not value:
+        return None
+    value = value.strip()
+    when = None
+    if value.isdigit():
+        when = now + timedelta(seconds=int(value))
+    else:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+    return min(when, now + MAX_RETRY_AFTER)
+
+
+def _permanent_target(response: httpx.Response, feed_url: str) -> str | None:
+    """The new address when the redirects start with permanent ones."""
+    chain = list(response.history) + [response]
+    target = None
+    for hop, following in zip(chain, chain[1:]):
+        if hop.status_code not in PERMANENT_REDIRECTS:
+            break
+        target = str(following.url)
+    return target if target and target != feed_url else None
+
+
+def _describe(error: BaseException, settings: FetchSettings) -> str:
+    if isinstance(error, httpx.TooManyRedirects):
+        return f"more than {settings.max_redirects} redirects (a redirect loop?); open the address in a browser and fix xmlUrl"
+    if isinstance(error, httpx.ConnectTimeout):
+        return f"could not connect within {settings.connect_timeout:g} s"
+    if isinstance(error, httpx.ReadTimeout):
+        return f"the server sent nothing for {settings.read_timeout:g} s"
+    if isinstance(error, httpx.ConnectError):
+        return f"could not connect ({error or 'connection refused'}); check the address, or try again later"
+    if isinstance(error, httpx.UnsupportedProtocol):
+        return "the feed address must start with http:// or https://; fix xmlUrl in sources.opml"
+    if isinstance(error, httpx.InvalidURL):
+        return f"the feed address is not a valid URL ({error}); fix xmlUrl in sources.opml"
+    if isinstance(error, httpx.HTTPError):
+        return f"{type(error).__name__}: {error or 'network error'}"
+    return f"{type(error).__name__}: {error}"
+
+
+@dataclass
+class _Answer:
+    status: int
+    body: bytes = b""
+    content_type: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    final_url: str = ""
+    permanent_redirect: str | None = None
+    retry_after_header: str | None = None
+
+
+async def _request(client: httpx.AsyncClient, source: Source, state, settings: FetchSettings) -> _Answer:
+    headers = {}
+    if state.etag:
+        headers["If-None-Match"] = state.etag
+    if state.last_modified:
+        headers["If-Modified-Since"] = state.last_modified
+    async with client.stream("GET", source.feed_url, headers=headers) as response:
+        answer = _Answer(
+            status=response.status_code,
+            content_type=response.headers.get("content-type", ""),
+            etag=response.headers.get("etag"),
+            last_modified=response.headers.get("last-modified"),
+            final_url=str(response.url),
+            permanent_redirect=_permanent_target(response, source.feed_url),
+            retry_after_header=response.headers.get("retry-after"),
+        )
+        if response.status_code != 200:
+            return answer  # no body needed: 304, errors, 410, 429...
+        declared = response.headers.get("content-length", "")
+        encoding = response.headers.get("content-encoding", "").strip().lower()
+        if declared.isdigit() and not encoding and int(declared) > settings.max_bytes:
+            raise BodyTooLarge
+        inflater = _Inflater(encoding, settings.max_bytes)
+        async for chunk in response.aiter_raw():
+            inflater.feed(chunk)
+        answer.body = inflater.body()
+        return answer
+
+
+async def _fetch_one(
+    client: httpx.AsyncClient,
+    source: Source,
+    archive: Archive,
+    settings: FetchSettings,
+    limits: "_Limits",
+) -> FetchResult:
+    now = datetime.now(UTC)
+    state = archive.fetch_state(source.feed_url)
+    if state.retry_after and state.retry_after > now:
+        return FetchResult(source, "waiting", retry_after=state.retry_after)
+    host = (urlsplit(source.feed_url).hostname or "").lower()
+    async with limits.host(host), limits.total:
+        started = time.monotonic()
+        result = FetchResult(source, "failed")
+        try:
+            async with asyncio.timeout(settings.total_timeout):
+                answer = await _request(client, source, state, settings)
+        except TimeoutError:
+            result.error = (
+                f"gave up after {settings.total_timeout:g} s (server too slow or stalled); "
+                "if this keeps happening, ask the chapter about their site"
+            )
+        except BodyTooLarge:
+            result.error = (
+                f"the feed is larger than {settings.max_bytes:,} bytes (decompressed) and was cut off; "
+                "a feed this big is likely broken (or raise DIGEST_FETCH_MAX_BYTES)"
+            )
+        except zlib.error as error:
+            result.error = f"the server sent a broken compressed body ({error})"
+        except ValueError as error:
+            result.error = str(error)
+        except httpx.HTTPError as error:
+            result.error = _describe(error, settings)
+        else:
+            result.status = answer.status
+            result.permanent_redirect = answer.permanent_redirect
+        result.elapsed = time.monotonic() - started
+    if result.error:
+        archive.record_failure(source, attempted_at=now, error=result.error)
+        return result
+
+    fetched_at = datetime.now(UTC)
+    if answer.status == 304:
+        result.outcome = "unchanged"
+        archive.record_not_modified(
+            source,
+            fetched_at=fetched_at,
+            etag=answer.etag,
+            last_modified=answer.last_modified,
+            permanent_redirect=answer.permanent_redirect,
+        )
+        return result
+    if answer.status == 200:
+        # feedparser is CPU work: keep the event loop free for other downloads.
+        parsed = await asyncio.to_thread(
+            parse_feed, answer.body, url=answer.final_url, content_type=answer.content_type
+        )
+        result.elapsed = time.monotonic() - started
+        if parsed.error:
+            result.error = parsed.error
+            result.feed_found = parsed.feed_found
+            archive.record_failure(
+                source, attempted_at=now, error=parsed.error, status=200,
+                permanent_redirect=answer.permanent_redirect,
+            )
+            return result
+        result.new, result.updated = archive.store_entries(
+            source,
+            parsed.entries,
+            fetched_at=fetched_at,
+            etag=answer.etag,
+            last_modified=answer.last_modified,
+            status=200,
+            permanent_redirect=answer.permanent_redirect,
+            warning=parsed.warning,
+        )
+        result.outcome = "fetched"
+        result.warning = parsed.warning
+        return result
+
+    # An HTTP error: nothing stored changes but the source's health.
+    retry_after = None
+    if answer.status == 410:
+        result.gone = True
+        result.error = "410 Gone: the site says this feed is gone for good; remove it from sources.opml or find its new address"
+    elif answer.status in (429, 503):
+        retry_after = parse_retry_after(answer.retry_after_header, now)
+        result.retry_after = retry_after
+        reason = "too many requests" if answer.status == 429 else "service unavailable"
+        result.error = f"HTTP {answer.status} ({reason})" + (
+            f"; the server asked us to wait until {retry_after:%Y-%m-%d %H:%M} UTC, it is skipped until then"
+            if retry_after
+            else "; try again later"
+        )
+    else:
+        phrase = httpx.codes.get_reason_phrase(answer.status) or "error"
+        hint = "check the xmlUrl in sources.opml" if answer.status in (401, 403, 404) else "try again later"
+        result.error = f"HTTP {answer.status} ({phrase}); {hint}"
+    archive.record_failure(
+        source,
+        attempted_at=now,
+        error=result.error,
+        status=answer.status,
+        retry_after=retry_after,
+        gone=result.gone,
+        permanent_redirect=answer.permanent_redirect,
+    )
+    return result
+
+
+class _Limits:
+    """At most N requests in flight, and at most M per host name."""
+
+    def __init__(self, settings: FetchSettings):
+        self.total = asyncio.Semaphore(settings.concurrency)
+        self._per_host = settings.per_host
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+
+    def host(self, name: str) -> asyncio.Semaphore:
+        if name not in self._hosts:
+            self._hosts[name] = asyncio.Semaphore(self._per_host)
+        return self._hosts[name]
+
+
+async def fetch_all_async(
+    sources: Sequence[Source],
+    archive: Archive,
+    settings: FetchSettings,
+    *,
+    progress: Callable[[FetchResult], None] | None = None,
+) -> list[FetchResult]:
+    limits = _Limits(settings)
+    timeout = httpx.Timeout(
+        connect=settings.connect_timeout,
+        read=settings.read_timeout,
+        write=settings.read_timeout,
+        pool=settings.total_timeout,
+    )
+    async with httpx.AsyncClient(
+        timeout=timeout,
+        follow_redirects=True,
+        max_redirects=settings.max_redirects,
+        headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate",
+                 "Accept": "application/atom+xml, application/rss+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"},
+        limits=httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency),
+    ) as client:
+
+        async def one(source: Source) -> FetchResult:
+            try:
+                result = await _fetch_one(client, source, archive, settings, limits)
+            except Exception as error:  # noqa: BLE001 - one source must never sink the run
+                result = FetchResult(source, "failed", error=f"unexpected {type(error).__name__}: {error}")
+                try:
+                    archive.record_failure(source, attempted_at=datetime.now(UTC), error=result.error)
+                except Exception:  # noqa: BLE001
+                    pass
+            if progress is not None:
+                progress(result)
+            return result
+
+        return list(await asyncio.gather(*(one(source) for source in sources)))
+
+
+def fetch_all(
+    sources: Sequence[Source],
+    archive: Archive,
+    settings: FetchSettings | None = None,
+    *,
+    progress: Callable[[FetchResult], None] | None = None,
+) -> list[FetchResult]:
+    """Fetch every source into the archive; results in the sources' order."""
+    return asyncio.run(fetch_all_async(sources, archive, settings or FetchSettings(), progress=progress))
