@@ -1,5 +1,29 @@
-"""The email edition of each digest issue."""
+"""The email edition of each digest issue.
+
+After every generator has built its context (the digest's puts the published
+issues in `context["digest_issues"]`), this plugin's generator writes, beside
+each issue page, email.html, email.txt, email-body.html and issue.eml.
+"""
+
+from pelican import signals
+from pelican.generators import Generator
+
+
+class DigestEmailGenerator(Generator):
+    """Writes the email files in generate_output, when all contexts are complete."""
+
+    def generate_context(self):
+        pass
+
+    def generate_output(self, writer=None):
+        from .build import write_all  # lazily: keeps `import digest_email` light for the CLI
+
+        write_all(self.context.get("digest_issues", []), self.settings, self.output_path)
+
+
+def get_generators(pelican_object):
+    return DigestEmailGenerator
 
 
 def register():
-    pass
+    signals.get_generators.connect(get_generators)

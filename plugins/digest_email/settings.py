@@ -1,0 +1,106 @@
+"""The email edition's settings, read once from the Pelican settings dict.
+
+Every setting has a default here; docs/readme/email.md documents them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+from .errors import EmailError
+
+# Gmail clips a message whose HTML is over 102 KB and hides the rest behind
+# "View entire message" (and with it the footer's unsubscribe line). We count
+# KB as 1024 bytes, the stricter reading.
+GMAIL_CLIP_BYTES = 102 * 1024
+
+DEFAULT_UNSUBSCRIBE = "To stop receiving these emails, reply with the word “unsubscribe”."
+
+
+def is_absolute_http(url: str | None) -> bool:
+    if not url:
+        return False
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    siteurl: str  # absolute, no trailing slash
+    sitename: str
+    digest_name: str
+    sender: str  # the From header
+    address: str  # postal address line in the footer
+    unsubscribe: str  # plain text; may be a mailing tool's merge tag
+    unsubscribe_url: str | None  # optional link for the unsubscribe text (may be a merge tag)
+    max_bytes: int
+    date_format: str
+    output_path: str
+    # The SITEURL of this build when it is absolute but not the production
+    # address (a staging or preview build): links under it are moved to siteurl.
+    build_siteurl: str | None = None
+
+    @classmethod
+    def from_pelican(cls, settings: dict) -> "EmailSettings":
+        """Read the DIGEST_EMAIL_* settings; raise EmailError if no absolute site URL is known."""
+        siteurl = settings.get("DIGEST_EMAIL_SITEURL") or ""
+        if not siteurl and is_absolute_http(settings.get("SITEURL")):
+            siteurl = settings["SITEURL"]
+        if not is_absolute_http(siteurl):
+            shown = f" (it is {siteurl!r})" if siteurl else ""
+            raise EmailError(
+                "The email edition needs the site's public address for its links and images, "
+                f"but neither DIGEST_EMAIL_SITEURL nor SITEURL is an absolute http(s) URL{shown}. "
+                'Set DIGEST_EMAIL_SITEURL = "https://your-chapter.example.org" in pelicanconf.py.'
+            )
+        siteurl = siteurl.rstrip("/")
+        digest_name = settings.get("DIGEST_NAME") or settings.get("SITENAME") or "Digest"
+        sender = settings.get("DIGEST_EMAIL_FROM") or f"{digest_name} <digest@{urlsplit(siteurl).hostname}>"
+        address = settings.get("DIGEST_EMAIL_ADDRESS")
+        if address is None:
+            address = settings.get("CHAPTER_ADDRESS") or ""
+        unsubscribe = settings.get("DIGEST_EMAIL_UNSUBSCRIBE")
+        if unsubscribe is None:
+            unsubscribe = DEFAULT_UNSUBSCRIBE
+        return cls(
+            siteurl=siteurl,
+            sitename=settings.get("SITENAME") or digest_name,
+            digest_name=digest_name,
+            sender=sender,
+            address=address,
+            unsubscribe=unsubscribe,
+            unsubscribe_url=settings.get("DIGEST_EMAIL_UNSUBSCRIBE_URL") or None,
+            max_bytes=int(settings.get("DIGEST_EMAIL_MAX_BYTES") or GMAIL_CLIP_BYTES),
+            date_format=settings.get("DIGEST_EMAIL_DATE_FORMAT") or "%B %-d, %Y",
+            output_path=settings.get("OUTPUT_PATH") or "output",
+            build_siteurl=(
+                settings["SITEURL"].rstrip("/")
+                if is_absolute_http(settings.get("SITEURL")) and settings["SITEURL"].rstrip("/") != siteurl
+                else None
+            ),
+        )
+
+    def absolute(self, url: str | None) -> str | None:
+        """Make a site-relative path ("digests/images/…", "/digest/…") absolute.
+
+        Absolute http(s) and mailto: URLs pass unchanged; other schemes
+        (javascript:, data:, file:, …) are dropped (None)."""
+        if url is None:
+            return None
+        url = url.strip()
+        parts = urlsplit(url)
+        if parts.scheme:
+            if parts.scheme in ("http", "https") and parts.netloc:
+                if self.build_siteurl and (url + "/").startswith(self.build_siteurl + "/"):
+                    return self.siteurl + url[len(self.build_siteurl) :]
+                return url
+            if parts.scheme == "mailto":
+                return url
+            return None
+        if url.startswith("//"):
+            return "https:" + url
+        if url.startswith("#") or not url:
+            return None  # in-page anchors of the web page mean nothing in an email
+        # Site-relative either way: "/digest/" and "digest/" both mean the site root.
+        return urljoin(self.siteurl + "/", url.lstrip("/"))

@@ -1,0 +1,261 @@
+"""The plain-text part: wrapped at 72 columns, links as numbered references.
+
+HTML fragments (intro, excerpts, notes) become text with the standard
+library's html.parser; textwrap does the wrapping. A link's text is followed
+by "[n]" and the URL is listed once, at the end, as "[n] URL"; the same URL
+always gets the same number.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from html.parser import HTMLParser
+
+from .view import EmailIssue
+
+WIDTH = 72
+RULE = "-" * WIDTH
+
+_BLOCK_TAGS = {
+    "p", "div", "section", "article", "header", "footer", "figure", "figcaption",
+    "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre",
+    "hr", "table", "tr", "dl", "dt", "dd",
+}
+_SKIP_TAGS = {"script", "style", "template", "noscript", "head", "title"}
+_SPACES = re.compile(r"[ \t\r\n\f]+")
+
+
+class References:
+    """Numbers URLs in order of first use."""
+
+    def __init__(self) -> None:
+        self._numbers: dict[str, int] = {}
+
+    def number(self, url: str) -> int:
+        if url not in self._numbers:
+            self._numbers[url] = len(self._numbers) + 1
+        return self._numbers[url]
+
+    def items(self) -> list[tuple[int, str]]:
+        return [(n, url) for url, n in self._numbers.items()]
+
+
+class _Converter(HTMLParser):
+    """Turns an HTML fragment into paragraphs: (prefix, text, preformatted)."""
+
+    def __init__(self, refs: References | None) -> None:
+        super().__init__(convert_charrefs=True)
+        self.refs = refs  # None: no "[n]" markers (the preheader)
+        self.blocks: list[tuple[str, str, str, bool]] = []
+        self._buf: list[str] = []
+        self._href: list[str | None] = []
+        self._lists: list[list] = []  # per open list: [ordered, counter]
+        self._quote = 0
+        self._pre = 0
+        self._skip = 0
+        self._item_prefix: str | None = None
+
+    # --- structure -----------------------------------------------------------
+    def _prefix(self) -> tuple[str, str]:
+        """(first-line prefix, continuation prefix) for the current paragraph."""
+        quote = "> " * self._quote
+        indent = "  " * max(len(self._lists) - 1, 0)
+        if self._item_prefix is not None:
+            first = quote + indent + self._item_prefix
+            return first, quote + " " * len(indent + self._item_prefix)
+        if self._lists:
+            cont = quote + "  " * len(self._lists)
+            return cont, cont
+        return quote, quote
+
+    def _flush(self) -> None:
+        text = "".join(self._buf)
+        self._buf = []
+        if not self._pre:
+            text = _SPACES.sub(" ", text).strip()
+        elif text.strip("\n") == "":
+            text = ""
+        if text:
+            first, rest = self._prefix()
+            self.blocks.append((first, rest, text, bool(self._pre)))
+            self._item_prefix = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in _SKIP_TAGS:
+            self._skip += 1
+            return
+        if tag in _BLOCK_TAGS or tag == "br":
+            if tag == "br" and self._pre:
+                self._buf.append("\n")
+                return
+            self._flush()
+        if tag in ("ul", "ol"):
+            self._lists.append([tag == "ol", 0])
+        elif tag == "li":
+            if self._lists:
+                self._lists[-1][1] += 1
+                ordered, n = self._lists[-1]
+                self._item_prefix = f"{n}. " if ordered else "- "
+            else:
+                self._item_prefix = "- "
+        elif tag == "blockquote":
+            self._quote += 1
+        elif tag == "pre":
+            self._pre += 1
+        elif tag == "hr":
+            self.blocks.append(("", "", "* * *", False))
+        elif tag == "a":
+            href = attrs.get("href")
+            self._href.append(href if href and href.startswith(("http://", "https://")) else None)
+        elif tag == "img":
+            alt = (attrs.get("alt") or "").strip()
+            if alt:
+                self._buf.append(f" [Image: {alt}] ")
+
+    def handle_endtag(self, tag):
+        if tag in _SKIP_TAGS:
+            self._skip = max(self._skip - 1, 0)
+            return
+        if tag == "a":
+            href = self._href.pop() if self._href else None
+            if href and self.refs is not None:
+                self._buf.append(f" [{self.refs.number(href)}]")
+            return
+        if tag in _BLOCK_TAGS:
+            self._flush()
+        if tag in ("ul", "ol") and self._lists:
+            self._lists.pop()
+        elif tag == "blockquote":
+            self._quote = max(self._quote - 1, 0)
+        elif tag == "pre":
+            self._pre = max(self._pre - 1, 0)
+
+    def handle_data(self, data):
+        if not self._skip:
+            self._buf.append(data)
+
+    def close(self):
+        super().close()
+        self._flush()
+
+
+def wrap(text: str, first: str = "", rest: str | None = None) -> list[str]:
+    """Wrap one paragraph to WIDTH; words longer than a line are broken."""
+    rest = first if rest is None else rest
+    wrapper = textwrap.TextWrapper(
+        width=WIDTH,
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_long_words=True,
+        break_on_hyphens=False,
+    )
+    return wrapper.wrap(text) or [first.rstrip()]
+
+
+def html_to_lines(html: str, refs: References, lead: str = "") -> list[str]:
+    """An HTML fragment as wrapped lines, paragraphs separated by a blank line.
+    `lead` ("Editor's note:") starts the first paragraph."""
+    converter = _Converter(refs)
+    converter.feed(html or "")
+    converter.close()
+    lines: list[str] = []
+    for first, rest, text, pre in converter.blocks:
+        if lead:
+            text, lead, pre = f"{lead} {text.strip()}", "", False
+        if lines:
+            lines.append("")
+        if pre:
+            for i, raw in enumerate(text.strip("\n").split("\n")):
+                prefix = first if i == 0 else rest
+                lines.extend(wrap(raw.rstrip(), prefix, rest) if raw.strip() else [prefix.rstrip()])
+        else:
+            lines.extend(wrap(text, first, rest))
+    if lead:
+        lines.extend(wrap(lead))
+    return lines
+
+
+def html_to_text(html: str) -> str:
+    """Plain text of an HTML fragment without references (for the preheader)."""
+    converter = _Converter(None)
+    converter.feed(html or "")
+    converter.close()
+    return " ".join(_SPACES.sub(" ", text).strip() for _, _, text, _ in converter.blocks).strip()
+
+
+def render_text(issue: EmailIssue) -> str:
+    s = issue.settings
+    refs = References()
+    out: list[str] = []
+
+    def para(text: str, first: str = "", rest: str | None = None) -> None:
+        out.extend(wrap(text, first, rest))
+
+    def blank() -> None:
+        if out and out[-1] != "":
+            out.append("")
+
+    para(s.sitename)
+    para(issue.title)
+    out.append("=" * min(len(issue.title), WIDTH))
+    para(issue.date)
+    para(f"Read this issue on the web [{refs.number(issue.web_url)}]")
+    if issue.intro_html:
+        blank()
+        out.extend(html_to_lines(issue.intro_html, refs))
+
+    if issue.sections:
+        blank()
+        para("IN THIS ISSUE")
+        blank()
+        for section in issue.sections:
+            para(section.title, "- ", "  ")
+            for item in section.items:
+                para(item.title, "  - ", "    ")
+
+    for section in issue.sections:
+        blank()
+        out.append(RULE)
+        para(section.title.upper())
+        out.append(RULE)
+        for item in section.items:
+            blank()
+            n = refs.number(item.link)
+            para(f"{item.title} [{n}]")
+            meta = " · ".join(x for x in (item.source_title, item.author, item.date) if x)
+            para(meta)
+            if item.image and item.image.alt:
+                blank()
+                para(f"[Image: {item.image.alt}]")
+            if item.excerpt_html:
+                blank()
+                out.extend(html_to_lines(item.excerpt_html, refs))
+            if item.note_html:
+                blank()
+                out.extend(html_to_lines(item.note_html, refs, lead="Editor's note:"))
+            blank()
+            para(f"Read at {item.source_title} [{n}]")
+            if item.also_in:
+                para("Also in: " + ", ".join(item.also_in))
+
+    blank()
+    out.append(RULE)
+    if s.address:
+        para(s.address)
+    if s.unsubscribe:
+        text = s.unsubscribe
+        if s.unsubscribe_url:
+            text = f"{text} {s.unsubscribe_url}"
+        para(text)
+
+    references = refs.items()
+    if references:
+        blank()
+        para("Links")
+        blank()
+        for number, url in references:
+            # URLs are never broken: a broken URL cannot be clicked.
+            out.append(f"[{number}] {url}")
+    return "\n".join(out).rstrip() + "\n"
