@@ -259,8 +259,8 @@ def _check_people(kind: str, header: Header, ctx: Context, problems: list) -> No
                         (
                             lineno,
                             f"author {name!r} is not declared in {ctx.people_path}"
-                            f"{_suggest(name, names)} Use one of: {', '.join(names)}, "
-                            f"or add an [authors.<slug>] entry there",
+                            f"{_suggest(name, names)} Use one of: {', '.join(names)}; "
+                            f"or declare a new author there under [authors.<slug>]",
                         )
                     )
     elif author_lines:
