@@ -46,10 +46,23 @@ class People:
 
     def find_author(self, name_or_slug: str) -> Person | None:
         """An author by slug ("rosa-delgado") or by name ("Rosa Delgado")."""
-        return self.authors.get(name_or_slug) or self.authors.get(slugify(name_or_slug))
+        return self.authors.get(name_or_slug) or _by_name(self.authors, name_or_slug)
 
     def find_group(self, name_or_slug: str) -> Group | None:
-        return self.groups.get(name_or_slug) or self.groups.get(slugify(name_or_slug))
+        return self.groups.get(name_or_slug) or _by_name(self.groups, name_or_slug)
+
+
+# Pelican's slugify keeps spaces unless given SLUG_REGEX_SUBSTITUTIONS, so
+# "Rosa Delgado" is matched by its declared name or a hyphenated slug.
+_SLUG_SUBS = [(r"[^\w\s-]", ""), (r"(?u)\A\s*", ""), (r"(?u)\s*\Z", ""), (r"[-\s]+", "-")]
+
+
+def _by_name(entries: dict, name_or_slug: str):
+    wanted = name_or_slug.strip().casefold()
+    for entry in entries.values():
+        if entry.name.casefold() == wanted:
+            return entry
+    return entries.get(slugify(name_or_slug, regex_subs=_SLUG_SUBS))
 
 
 def load_people(path: Path) -> People:
