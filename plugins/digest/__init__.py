@@ -7,10 +7,8 @@ The archive stages run from `invoke fetch`/`invoke sources`, composing from
 
 
 def register():
-    # Filled in by the render stage: registers the generator that reads
-    # content/digests/*.md and writes digest pages and feeds.
-    try:
-        from .render import register as register_render
-    except ImportError:  # render stage not written yet
-        return
+    # The generator that reads content/digests/*.md and writes the digest's
+    # pages and feeds.
+    from .render import register as register_render
+
     register_render()

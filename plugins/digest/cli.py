@@ -269,8 +269,28 @@ def import_sources(root: Path, conf: Path, file, sources=None, archive=None, **_
     return sources(root, conf, sources=sources_path, archive=archive)
 
 
-# The composer helper adds `digest(root, conf, month, ...)` below.
+# --- invoke digest ---------------------------------------------------------------
+
+
+def digest(root: Path, conf: Path, *, month: str, archive=None, sources=None, force: bool = False, **_options) -> int:
+    """Compose the month's issue into content/digests/YYYY-MM.md (see docs/readme/digest.md)."""
+    from .make_issue import run_digest
+
+    try:
+        settings = _settings(conf)
+    except Exception as error:  # noqa: BLE001 - any broken settings file is bad usage
+        print(f"{conf}: cannot read the settings ({error})")
+        return 2
+    return run_digest(
+        Path(root),
+        settings,
+        month=month,
+        archive_path=_path(root, archive, settings, "DIGEST_ARCHIVE", DEFAULT_ARCHIVE),
+        sources_path=_path(root, sources, settings, "DIGEST_SOURCES", DEFAULT_SOURCES),
+        force=bool(force),
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m digest.cli` is not an entry point
     sys.exit("use `invoke fetch`, `invoke sources` or `invoke sources import FILE`")
+

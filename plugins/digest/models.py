@@ -119,6 +119,10 @@ class DigestSection:
     title: str  # "From our chapter", a source's or a category's name, ...
     slug: str
     items: list[DigestItem]
+    # "own" (the chapter's posts), "source"/"normal", or the editor-only kinds
+    # "new" (new since last compose) and "held" (flood guard); those two are
+    # never published.
+    kind: str = "normal"
 
 
 @dataclass
@@ -138,6 +142,10 @@ class DigestIssue:
     month_label: str = ""  # "March 2025"
     previous: DigestIssue | None = None
     next: DigestIssue | None = None
+    # Editor-only sections ("New since last compose", "Held back"): shown in a
+    # draft preview, never on a published page, in feeds or email.
+    review_sections: list[DigestSection] = field(default_factory=list)
+    has_intro: bool = False  # False while the intro is still the placeholder
 
     @property
     def items(self) -> list[DigestItem]:
