@@ -220,14 +220,16 @@ def parse_feed(body: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
         title = plain_text(item.get("title"))
         link = _http_url(item.get("link"), base)
         guid = (item.get("id") or "").strip() or None
-        published = _time(item.get("published_parsed"))
-        updated = _time(item.get("updated_parsed"))
+        # dict.get: FeedParserDict.get("updated…") silently falls back to
+        # the published date, and we store what the feed actually said.
+        published = _time(dict.get(item, "published_parsed"))
+        updated = _time(dict.get(item, "updated_parsed"))
         if guid:
             base_key = guid
         elif link:
             base_key = link
         else:
-            date_text = item.get("published") or item.get("updated") or ""
+            date_text = dict.get(item, "published") or dict.get(item, "updated") or ""
             base_key = "sha256:" + _short_hash(title, date_text)
         content_html = None
         contents = item.get("content") or []

@@ -169,7 +169,7 @@ def _parse_planet_ini(text: str, path: Path) -> list[Source]:
         where = f"{path}:{lines.get(name, '?')}"
         feed = section.get("feed", "").strip()
         if not feed:
-            if section.get("link") and not section.get("title", "").strip() == "":
+            if section.get("title", "").strip() and section.get("link", "").strip():  # a chapter, missing its feed
                 raise SourcesFileError(f"{where}: [{name}] has a link but no `feed = <feed address>`; add it")
             continue
         feed = _check_url(feed, where, "feed")
