@@ -62,7 +62,7 @@ def render_html(issue: EmailIssue, lang: str = "en") -> str:
         padding=PREHEADER_PADDING,
     )
     try:
-        return _full.inline(html)
+        return _full.inline(html).rstrip("\n") + "\n"
     except css_inline.InlineError as exc:  # only a broken template could cause this
         raise EmailError(f"{TEMPLATES}: cannot inline the email CSS: {exc}") from exc
 

@@ -47,7 +47,8 @@ class _Converter(HTMLParser):
     def __init__(self, refs: References | None) -> None:
         super().__init__(convert_charrefs=True)
         self.refs = refs  # None: no "[n]" markers (the preheader)
-        self.blocks: list[tuple[str, str, str, bool]] = []
+        # (first-line prefix, continuation prefix, text, preformatted, in a list)
+        self.blocks: list[tuple[str, str, str, bool, bool]] = []
         self._buf: list[str] = []
         self._href: list[str | None] = []
         self._lists: list[list] = []  # per open list: [ordered, counter]
@@ -78,7 +79,7 @@ class _Converter(HTMLParser):
             text = ""
         if text:
             first, rest = self._prefix()
-            self.blocks.append((first, rest, text, bool(self._pre)))
+            self.blocks.append((first, rest, text, bool(self._pre), bool(self._lists)))
             self._item_prefix = None
 
     def handle_starttag(self, tag, attrs):
@@ -105,7 +106,7 @@ class _Converter(HTMLParser):
         elif tag == "pre":
             self._pre += 1
         elif tag == "hr":
-            self.blocks.append(("", "", "* * *", False))
+            self.blocks.append(("", "", "* * *", False, False))
         elif tag == "a":
             href = attrs.get("href")
             self._href.append(href if href and href.startswith(("http://", "https://")) else None)
@@ -161,11 +162,13 @@ def html_to_lines(html: str, refs: References, lead: str = "") -> list[str]:
     converter.feed(html or "")
     converter.close()
     lines: list[str] = []
-    for first, rest, text, pre in converter.blocks:
+    was_list = False
+    for first, rest, text, pre, in_list in converter.blocks:
         if lead:
             text, lead, pre = f"{lead} {text.strip()}", "", False
-        if lines:
+        if lines and not (in_list and was_list):  # list items stay together
             lines.append("")
+        was_list = in_list
         if pre:
             for i, raw in enumerate(text.strip("\n").split("\n")):
                 prefix = first if i == 0 else rest
@@ -182,7 +185,7 @@ def html_to_text(html: str) -> str:
     converter = _Converter(None)
     converter.feed(html or "")
     converter.close()
-    return " ".join(_SPACES.sub(" ", text).strip() for _, _, text, _ in converter.blocks).strip()
+    return " ".join(_SPACES.sub(" ", block[2]).strip() for block in converter.blocks).strip()
 
 
 def render_text(issue: EmailIssue) -> str:
@@ -224,7 +227,10 @@ def render_text(issue: EmailIssue) -> str:
             blank()
             n = refs.number(item.link)
             para(f"{item.title} [{n}]")
-            meta = " · ".join(x for x in (item.source_title, item.author, item.date) if x)
+            source = item.source_title
+            if item.source_url:
+                source += f" [{refs.number(item.source_url)}]"
+            meta = " · ".join(x for x in (source, item.author, item.date) if x)
             para(meta)
             if item.image and item.image.alt:
                 blank()

@@ -23,6 +23,7 @@ EMAIL_TAGS = {
 }
 EMAIL_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt"}, "abbr": {"title"}}
 _IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt=)")
+_IMG_WITHOUT_SRC = re.compile(r"<img\b(?![^>]*\ssrc=)[^>]*>")
 
 
 @dataclass
@@ -85,10 +86,22 @@ def clean_fragment(html: str | None, settings: EmailSettings) -> str:
         link_rel=None,
         strip_comments=True,
         # Absolute links into this build's own SITEURL move to the production one.
-        attribute_filter=lambda tag, attr, value: settings.absolute(value) if attr in ("href", "src") else value,
+        attribute_filter=lambda tag, attr, value: _url_filter(settings, tag, attr, value),
     )
-    # nh3 serialises every attribute quoted with ">" escaped, so this is exact.
+    # nh3 serialises every attribute quoted with ">" escaped, so these are exact.
+    cleaned = _IMG_WITHOUT_SRC.sub("", cleaned)
     return _IMG_WITHOUT_ALT.sub('<img alt=""', cleaned).strip()
+
+
+def _url_filter(settings: EmailSettings, tag: str, attr: str, value: str) -> str | None:
+    if attr not in ("href", "src"):
+        return value
+    url = settings.absolute(value)
+    # Images only from the chapter's own site: the issue holds local copies, and
+    # an image from another host would tell that host who opened the email.
+    if tag == "img" and url is not None and not url.startswith(settings.siteurl + "/"):
+        return None
+    return url
 
 
 def prepare(issue: DigestIssue, settings: EmailSettings) -> EmailIssue:
