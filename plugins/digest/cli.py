@@ -24,9 +24,19 @@ DEFAULT_DEAD_AFTER_DAYS = 30
 
 
 def _settings(conf: Path) -> dict:
+    import logging
+
     from pelican.settings import read_settings
 
-    return read_settings(str(conf))
+    # Pelican warns about build-only matters (SITEURL for feeds) while
+    # reading; they are noise for fetch and sources.
+    logger = logging.getLogger("pelican.settings")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        return read_settings(str(conf))
+    finally:
+        logger.setLevel(level)
 
 
 def _path(root: Path, option, settings: dict, name: str, default: str) -> Path:
@@ -35,7 +45,9 @@ def _path(root: Path, option, settings: dict, name: str, default: str) -> Path:
 
 
 def _console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    # Logs (CI, cron) get wide lines rather than a table squeezed into 80 columns.
+    width = None if sys.stdout.isatty() else 160
+    return Console(highlight=False, soft_wrap=False, width=width)
 
 
 def _when(value: datetime | None, tz) -> str:
@@ -165,6 +177,10 @@ def _outcome_text(result, tz=timezone.utc) -> str:
 
 def sources(root: Path, conf: Path, sources=None, archive=None, **_options) -> int:
     """Print each source's health."""
+    return _health(root, conf, sources, archive)
+
+
+def _health(root: Path, conf: Path, sources, archive) -> int:
     from .archive import Archive
     from .sources import load_sources
 
@@ -266,7 +282,7 @@ def import_sources(root: Path, conf: Path, file, sources=None, archive=None, **_
         console.print(f"Nothing to add; {sources_path} is unchanged.")
     else:
         console.print(f"Added {len(added)} to {sources_path}.")
-    return sources(root, conf, sources=sources_path, archive=archive)
+    return _health(root, conf, sources_path, archive)
 
 
 # --- invoke digest ---------------------------------------------------------------
