@@ -34,7 +34,11 @@ def send_test(root: Path, conf: Path, month: str, to: str, env=None) -> int:
         print(f"--to {to!r} is not one email address: use e.g. --to editor@example.org.", file=sys.stderr)
         return 2
 
-    settings = read_settings(str(conf))
+    try:
+        settings = read_settings(str(conf))
+    except (OSError, ValueError, SyntaxError) as exc:
+        print(f"{conf}: cannot read the settings: {exc}", file=sys.stderr)
+        return 2
     eml_path = _output_path(Path(root), settings) / "digest" / month / "issue.eml"
     if not eml_path.is_file():
         print(
