@@ -163,6 +163,15 @@ def _excerpt(cand: Candidate, settings) -> str:
     return markdown_escape(excerpt_text(text, int(digestconf.get(settings, "DIGEST_EXCERPT_WORDS"))))
 
 
+def author_name(raw: str | None) -> str:
+    """A display name: RSS's "mail@example.org (Name)" becomes "Name"; a bare address is dropped."""
+    text = plain_title(raw)
+    match = re.fullmatch(r"\S+@\S+\s*\((.+)\)", text)
+    if match:
+        return match.group(1).strip()
+    return "" if re.fullmatch(r"\S+@\S+", text) else text
+
+
 def _raw_item(cand: Candidate, settings) -> RawItem:
     tz = digestconf.timezone(settings)
     fields = {
@@ -170,7 +179,7 @@ def _raw_item(cand: Candidate, settings) -> RawItem:
         "Link": cand.link,
         "Source": cand.source.title,
         "Source-URL": cand.source.html_url if is_http_url(cand.source.html_url) else "",
-        "Author": plain_title(cand.author) if cand.author else "",
+        "Author": author_name(cand.author),
         "Date": cand.when.astimezone(tz).date().isoformat(),
         "Also-in": "; ".join(cand.also_in),
     }

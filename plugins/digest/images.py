@@ -115,6 +115,7 @@ class ImageFetcher:
             fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".img.", suffix=".tmp")
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
+            os.chmod(tmp, 0o644)
             os.replace(tmp, target)
         return f"{self.rel_dir}/{name}"
 

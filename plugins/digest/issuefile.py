@@ -367,6 +367,7 @@ def write_issue(doc: IssueDoc, path: str | Path) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; an issue file is ordinary content
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -406,11 +407,12 @@ def read_issue(path: str | Path, settings) -> DigestIssue:
     doc = read_issue_doc(path)
     siteurl = settings.get("SITEURL", "") if settings is not None else ""
     tz = digestconf.timezone(settings or {})
+    public = digestconf.site_public_url(settings or {})
     month = doc.header["Month"]
     sections: list[DigestSection] = []
     review: list[DigestSection] = []
     for raw in doc.sections:
-        items = [_digest_item(item, siteurl) for item in raw.items]
+        items = [_digest_item(item, siteurl, public) for item in raw.items]
         section = DigestSection(title=raw.title, slug=slugify(raw.title) or "section", items=items, kind=raw.kind)
         if raw.kind in SPECIAL_KINDS:
             review.append(section)
@@ -442,8 +444,11 @@ def read_issue(path: str | Path, settings) -> DigestIssue:
     )
 
 
-def _digest_item(raw: RawItem, siteurl: str) -> DigestItem:
+def _digest_item(raw: RawItem, siteurl: str, public: str | None = None) -> DigestItem:
     f = raw.fields
+    site_path = None
+    if public and raw.id.startswith("site#") and f["Link"].startswith(public + "/"):
+        site_path = f["Link"][len(public) + 1 :]
     image = None
     if f.get("Image"):
         image = ItemImage(src=f["Image"], alt=plain_title(f.get("Image-alt", "")))
@@ -460,6 +465,7 @@ def _digest_item(raw: RawItem, siteurl: str) -> DigestItem:
         note_html=render_markdown(f.get("Note", ""), siteurl=siteurl) or None,
         image=image,
         also_in=also,
+        site_path=site_path,
     )
 
 

@@ -112,6 +112,9 @@ class DigestItem:
     note_html: str | None = None  # the editor's note, sanitised HTML
     image: ItemImage | None = None
     also_in: list[str] = field(default_factory=list)  # other sources that carried it
+    # For the chapter's own posts: the path on this site ("posts/slug/"), so a
+    # page links within the build it belongs to; None for other sources.
+    site_path: str | None = None
 
 
 @dataclass

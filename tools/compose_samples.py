@@ -1,0 +1,145 @@
+"""Compose the sample site's digest issues (2026-09, 2026-10) the way an editor would.
+
+    .venv/bin/invoke sample-digests        # or: .venv/bin/python tools/compose_samples.py
+
+1. serves the fictional chapters' feeds (tests/fixtures/digest_sample/) and
+   two generated PNG pictures from a loopback HTTP server;
+2. fetches them with the real fetcher into a temporary archive, then files
+   the entries under the sources' public example.org addresses (the ones in
+   content/digest/sources.opml), so item ids and links never name 127.0.0.1;
+3. runs the real `invoke digest` cli for both months (images are downloaded
+   from the loopback server into content/digests/images/);
+4. writes an intro, an editor's note, and marks both issues published.
+
+Existing sample issue files for those months are replaced (their issue
+numbers are kept through content/digests/.issue-numbers). No other network.
+"""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import sys
+import tempfile
+import zlib
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "plugins"))
+sys.path.insert(0, str(ROOT))
+
+from digest import cli as digest_cli  # noqa: E402
+from digest.archive import Archive  # noqa: E402
+from digest.fetch import FetchSettings, fetch_all  # noqa: E402
+from digest.issuefile import read_issue_doc, write_issue  # noqa: E402
+from digest.models import Source  # noqa: E402
+from digest.sources import load_sources  # noqa: E402
+from tests.feedserver import FeedServer  # noqa: E402
+
+FIXTURES = ROOT / "tests" / "fixtures" / "digest_sample"
+CONF = ROOT / "pelicanconf.py"
+MONTHS = ("2026-09", "2026-10")
+
+# fixture file -> (path on the loopback server, title of the source in sources.opml)
+FEEDS = {
+    "harbor-city.xml": ("/harbor-city/feed/", "Harbor City Chapter"),
+    "northfield.atom": ("/northfield/feeds/all.atom.xml", "Northfield Chapter"),
+    "eastlake.xml": ("/eastlake/news/rss.xml", "Eastlake Chapter"),
+    "aggregator.atom": ("/planet/atom.xml", "Riverlands League National Aggregator"),
+}
+
+INTROS = {
+    "2026-09": (
+        "September was a month of kitchens and spreadsheets. In Harbor City, strikers' families "
+        "fed four hundred people a day while the chapter read the port authority's budget line "
+        "by line; here at home, the Sanctuary City Working Group did the same with the county's "
+        "detainer data.\n\n"
+        "If one piece of this issue stays with you, let it be the Lakeview Towers rent strike in "
+        "Eastlake: forty households, two months, and new boilers before the cold comes."
+    ),
+    "2026-10": (
+        "The Pier 9 strike is won, our chapter has endorsed the Renters' Protection Ordinance, "
+        "and nominations for next year's Steering Committee are open until the end of November.\n\n"
+        "Elsewhere, Northfield is fighting to keep its libraries open on Sundays and Eastlake's "
+        "free tax clinic is looking for greeters. As always: read them at the source, and tell "
+        "us what we missed."
+    ),
+}
+NOTES = {
+    ("2026-09", "What the port authority's budget hides"): (
+        "Worth reading next to our own post on the county's detainer data: "
+        "two chapters, two public budgets, the same method."
+    ),
+}
+
+
+def png(width: int, height: int, bands: list[tuple[int, int, int]]) -> bytes:
+    """A small striped PNG, written by hand so the sample needs no image library."""
+    rows = []
+    for y in range(height):
+        colour = bands[y * len(bands) // height]
+        rows.append(b"\x00" + bytes(colour) * width)
+    raw = zlib.compress(b"".join(rows), 9)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+
+
+def serve(server: FeedServer) -> None:
+    base = server.base_url
+    for name, (path, _title) in FEEDS.items():
+        body = (FIXTURES / name).read_text(encoding="utf-8").replace("{BASE}", base).encode("utf-8")
+        server.route(path, body=body, content_type="application/xml; charset=utf-8")
+    server.route("/img/strike-kitchen.png", body=png(480, 270, [(161, 37, 27), (246, 230, 226), (23, 74, 104)]),
+                 content_type="image/png")
+    server.route("/media/bus-petition.png", body=png(400, 300, [(23, 74, 104), (251, 249, 244), (255, 241, 184)]),
+                 content_type="image/png")
+
+
+def main() -> int:
+    public = {source.title: source for source in load_sources(ROOT / "content" / "digest" / "sources.opml")}
+    issues = ROOT / "content" / "digests"
+    for month in MONTHS:
+        (issues / f"{month}.md").unlink(missing_ok=True)
+        shutil.rmtree(issues / "images" / month, ignore_errors=True)
+    with tempfile.TemporaryDirectory() as tmp, FeedServer() as server:
+        serve(server)
+        loopback = [Source(feed_url=server.url(path), title=title) for path, title in FEEDS.values()]
+        fetched = Archive(Path(tmp) / "fetched.sqlite")
+        results = fetch_all(loopback, fetched, FetchSettings())
+        failed = [r for r in results if getattr(r, "error", None)]
+        if failed:
+            print("fetch failed:", failed)
+            return 1
+        archive_path = Path(tmp) / "archive.sqlite"
+        with Archive(archive_path) as archive:
+            for source in loopback:
+                archive.store_entries(public[source.title], fetched.entries_for(source.feed_url),
+                                      fetched_at=datetime(2026, 11, 1, 12, 0, tzinfo=UTC))
+        fetched.close()
+        sources_path = ROOT / "content" / "digest" / "sources.opml"
+        for month in MONTHS:
+            code = digest_cli.digest(ROOT, CONF, month=month, archive=str(archive_path), sources=str(sources_path))
+            if code:
+                return code
+    for month in MONTHS:
+        path = issues / f"{month}.md"
+        doc = read_issue_doc(path)
+        doc.intro = INTROS[month]
+        for item in doc.items():
+            note = NOTES.get((month, item.title))
+            if note:
+                item.fields["Note"] = note
+        doc.report = [line for line in doc.report if not line.startswith("Composed ")]
+        doc.header["Status"] = "published"
+        write_issue(doc, path)
+        print(f"{path}: intro written, marked published")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
