@@ -47,7 +47,7 @@ def _path(root: Path, option, settings: dict, name: str, default: str) -> Path:
 def _console() -> Console:
     # Logs (CI, cron) get wide lines rather than a table squeezed into 80 columns.
     width = None if sys.stdout.isatty() else 160
-    return Console(highlight=False, soft_wrap=False, width=width)
+    return Console(highlight=False, markup=False, soft_wrap=False, width=width)
 
 
 def _when(value: datetime | None, tz) -> str:
