@@ -101,6 +101,8 @@ RSS_FEED_SUMMARY_ONLY = False
 DIGEST_NAME = "The Millbrook Lantern"
 DIGEST_SOURCES = "content/digest/sources.opml"
 DIGEST_ARCHIVE = "cache/digest.sqlite"
+# Preview builds show draft issues (marked as drafts); publishconf turns this off.
+DIGEST_SHOW_DRAFTS = True
 
 # --- The email edition ------------------------------------------------------
 # Links in email files must be absolute even in a development build.

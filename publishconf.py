@@ -25,3 +25,4 @@ DRAFT_URL = ""
 DRAFT_PAGE_SAVE_AS = ""
 DRAFT_PAGE_URL = ""
 DIGEST_EMAIL_SITEURL = os.environ.get("DIGEST_EMAIL_SITEURL", SITEURL)
+DIGEST_SHOW_DRAFTS = False  # draft digest issues are never published

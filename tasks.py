@@ -131,6 +131,13 @@ def digest(c, month, archive=None, sources=None, force=False):
     )
 
 
+@task(name="sample-digests")
+def sample_digests(c):
+    """Recompose the sample site's digest issues from the fixture feeds (loopback only)."""
+    with c.cd(str(ROOT)):
+        c.run(f'"{PYTHON}" tools/compose_samples.py', pty=False)
+
+
 @task(help={"month": "YYYY-MM of the issue", "to": "address to send the test copy to"})
 def send_test(c, month, to):
     """Send the built issue.eml of a month to one address (SMTP_* from the environment)."""
