@@ -264,3 +264,12 @@ def test_issue_url_cannot_escape_output(tmp_path):
     issue.url = "../../etc/"
     with pytest.raises(EmailError, match="outside the output folder"):
         write_issue(issue, settings(), tmp_path / "out")
+
+
+def test_chapter_own_items_read_on_our_site():
+    issue = make_issue(2)
+    issue.items[0].link = f"{SITEURL}/posts/how-a-general-meeting-actually-works/"
+    issue.items[0].source_title = "Millbrook Chapter"
+    f = render_issue(issue, settings())
+    assert "Read on our site →" in f.html and "Read on our site [" in f.text
+    assert f"Read at {issue.items[1].source_title} →" in f.html

@@ -242,7 +242,7 @@ def render_text(issue: EmailIssue) -> str:
                 blank()
                 out.extend(html_to_lines(item.note_html, refs, lead="Editor's note:"))
             blank()
-            para(f"Read at {item.source_title} [{n}]")
+            para(f"{item.read_at} [{n}]")
             if item.also_in:
                 para("Also in: " + ", ".join(item.also_in))
 

@@ -44,6 +44,7 @@ class EmailItem:
     note_html: str | None
     image: EmailImage | None
     also_in: list[str] = field(default_factory=list)
+    read_at: str = ""  # "Read at Harbor City Chapter", or "Read on our site" for the chapter's own
 
 
 @dataclass
@@ -130,6 +131,11 @@ def prepare(issue: DigestIssue, settings: EmailSettings) -> EmailIssue:
                     note_html=clean_fragment(item.note_html, settings) or None,
                     image=image,
                     also_in=list(item.also_in or []),
+                    read_at=(
+                        "Read on our site"
+                        if link.startswith(settings.siteurl + "/")
+                        else f"Read at {item.source_title}"
+                    ),
                 )
             )
         if items:
