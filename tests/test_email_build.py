@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import hashlib
+import os
 import subprocess
 import sys
 import textwrap
@@ -104,6 +105,8 @@ def build(site: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(PELICAN), "content", "-s", "conf.py", "-o", "output"],
         cwd=site, capture_output=True, text=True, timeout=120,
+        # Pelican logs through rich, which wraps at the terminal width: don't.
+        env={**os.environ, "COLUMNS": "1000"},
     )
 
 
@@ -162,7 +165,7 @@ def test_build_warns_when_an_issue_would_be_clipped(tmp_path):
     site = make_site(tmp_path, DIGEST_EMAIL_SITEURL="https://millbrook.example.org", DIGEST_EMAIL_MAX_BYTES=3000)
     result = build(site)
     assert result.returncode == 0
-    log = " ".join((result.stdout + result.stderr).split())
+    log = result.stdout + result.stderr
     assert "WARNING" in log and "2026-10.md" in log and "102 KB" in log
 
 
