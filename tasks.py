@@ -50,7 +50,10 @@ def build(c):
 @task
 def serve(c, port=8000, bind="127.0.0.1"):
     """Preview the site on http://127.0.0.1:8000/ and rebuild on every save."""
-    _pelican(c, DEV_CONF, f"--autoreload --listen --port {int(port)} --bind {bind}")
+    # Not `pelican --autoreload`: after a failed build it retries in a busy loop.
+    from chapter import cli as chapter_cli
+
+    raise Exit(code=chapter_cli.serve(ROOT, DEV_CONF, port=int(port), bind=bind))
 
 
 @task

@@ -69,7 +69,8 @@ def make_site(
     """
     root.mkdir(parents=True, exist_ok=True)
     content = root / "content"
-    for sub in ("posts", "statements", "pages", "images"):
+    # digests/images: pelicanconf's STATIC_PATHS, watched by `invoke serve`.
+    for sub in ("posts", "statements", "pages", "images", "digests/images"):
         (content / sub).mkdir(parents=True, exist_ok=True)
     (content / "people.toml").write_text(people, encoding="utf-8")
     for rel, text in files.items():

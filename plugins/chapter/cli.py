@@ -1,4 +1,4 @@
-"""`invoke check` and `invoke new`: the writer's commands.
+"""`invoke check`, `invoke new` and `invoke serve`: the writer's commands.
 
 Both take the project root and the settings file, print for humans and
 return an exit code (0 fine, 1 problems found, 2 bad usage); tasks.py only
@@ -19,6 +19,7 @@ from pelican.utils import slugify
 from .people import PeopleFileError
 from .validate import (
     CHAPTER_SIGNATURE,
+    ChapterError,
     PLACEHOLDER_BODY,
     PLACEHOLDER_NOTE_END,
     PLACEHOLDER_SUMMARY,
@@ -145,3 +146,58 @@ def new(root: Path, conf: Path | None = None, *, kind: str = "post", title: str 
         return 1
     print(display_path(path))
     return 0
+
+
+def serve(root: Path, conf: Path, *, port: int = 8000, bind: str = "127.0.0.1", **options) -> int:
+    """Build, serve output/ on http://bind:port/, rebuild on every save.
+
+    Like `pelican --autoreload --listen`, except that a build that fails
+    (invalid content) prints the problems once and waits for the next save;
+    Pelican's own loop retries at once, forever, at full CPU.
+    """
+    import threading
+
+    from pelican import Pelican
+    from pelican.log import LimitFilter
+    from pelican.log import init as init_logging
+    from pelican.server import ComplexHTTPRequestHandler, RootedHTTPServer
+    from pelican.utils import wait_for_changes
+
+    init_logging(name="pelican")
+    conf = Path(conf) if Path(conf).is_absolute() else Path(root) / conf
+    settings = _settings(root, conf)
+    output = Path(settings["OUTPUT_PATH"])
+    output.mkdir(parents=True, exist_ok=True)
+    try:
+        httpd = RootedHTTPServer(str(output), (bind, int(port)), ComplexHTTPRequestHandler)
+    except OSError as error:
+        print(f"cannot listen on {bind}:{port} ({error.strerror}); try --port 8001", file=sys.stderr)
+        return 1
+    host, real_port = httpd.server_address[:2]
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    print(f"Serving the site at http://{host}:{real_port}/ ; it rebuilds when you save. Ctrl-C stops.", flush=True)
+
+    pelican = Pelican(settings)
+    try:
+        while True:
+            # Pelican hides a warning it has shown once; each build should say
+            # its own (e.g. "scheduled: ...") again.
+            LimitFilter._raised_messages.clear()
+            LimitFilter._group_count.clear()
+            try:
+                pelican.run()
+            except ChapterError as error:
+                print(f"{error}\nThe preview shows the last good build; fix the file and save.", file=sys.stderr, flush=True)
+            except Exception as error:  # a broken template, say: keep serving
+                print(f"build failed: {type(error).__name__}: {error}", file=sys.stderr, flush=True)
+            sys.stdout.flush()
+            changed = {path for _, path in wait_for_changes(str(conf), settings)}
+            print(f"-> changed: {', '.join(sorted(changed))}; rebuilding", flush=True)
+            if str(conf) in changed:
+                settings = _settings(root, conf)
+                pelican = Pelican(settings)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
