@@ -58,5 +58,8 @@ def test_built_site_has_no_html_errors(built_site):
     files = site_pages(built_site)
     assert len(files) > 20
     errors = run_vnu(files)
-    readable = [f'{Path(e.get("url", "")).name} line {e.get("lastLine")}: {e["message"]}' for e in errors]
+    readable = [
+        f'{Path(e.get("url", "").removeprefix("file:")).relative_to(built_site)} line {e.get("lastLine")}: {e["message"]}'
+        for e in errors
+    ]
     assert not errors, "\n".join(readable)
