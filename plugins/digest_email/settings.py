@@ -36,7 +36,6 @@ class EmailSettings:
     unsubscribe_url: str | None  # optional link for the unsubscribe text (may be a merge tag)
     max_bytes: int
     date_format: str
-    output_path: str
     # The SITEURL of this build when it is absolute but not the production
     # address (a staging or preview build): links under it are moved to siteurl.
     build_siteurl: str | None = None
@@ -73,7 +72,6 @@ class EmailSettings:
             unsubscribe_url=settings.get("DIGEST_EMAIL_UNSUBSCRIBE_URL") or None,
             max_bytes=int(settings.get("DIGEST_EMAIL_MAX_BYTES") or GMAIL_CLIP_BYTES),
             date_format=settings.get("DIGEST_EMAIL_DATE_FORMAT") or "%B %-d, %Y",
-            output_path=settings.get("OUTPUT_PATH") or "output",
             build_siteurl=(
                 settings["SITEURL"].rstrip("/")
                 if is_absolute_http(settings.get("SITEURL")) and settings["SITEURL"].rstrip("/") != siteurl
