@@ -13,13 +13,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def build_site(output: Path, **override) -> Path:
-    """Build the repo's content/ with pelicanconf.py into `output`."""
+def build_site(output: Path, conf: str = "pelicanconf.py", **override) -> Path:
+    """Build the repo's content/ with `conf` (default pelicanconf.py) into `output`."""
     from pelican import Pelican
     from pelican.settings import read_settings
 
     settings = read_settings(
-        str(ROOT / "pelicanconf.py"),
+        str(ROOT / conf),
         override={"OUTPUT_PATH": str(output), "PATH": str(ROOT / "content"), "CACHE_CONTENT": False, **override},
     )
     Pelican(settings).run()
