@@ -231,3 +231,19 @@ def test_axe_check_can_fail(context, site_server):
     )
     ids = {v["id"] for v in run_axe(page)}
     assert {"color-contrast", "image-alt"} <= ids
+
+
+def test_print_is_black_on_white_without_navigation(browser, built_site, site_server):
+    ctx = browser.new_context(color_scheme="dark")
+    try:
+        page = ctx.new_page()
+        page.goto(site_server + key_pages(built_site)["statement"])
+        page.emulate_media(media="print")
+        colours = page.evaluate(
+            "() => [getComputedStyle(document.body).color, getComputedStyle(document.body).backgroundColor]"
+        )
+        assert colours == ["rgb(0, 0, 0)", "rgb(255, 255, 255)"]
+        assert not page.locator('nav[aria-label="Main"]').is_visible()
+        assert page.locator(".signature").is_visible()
+    finally:
+        ctx.close()
