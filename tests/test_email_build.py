@@ -8,13 +8,11 @@ import hashlib
 import os
 import subprocess
 import sys
-import textwrap
 from email import policy
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
 
 from digest_email.settings import GMAIL_CLIP_BYTES
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
