@@ -79,3 +79,12 @@ def test_default_from_uses_digest_name_and_site_host():
     s = EmailSettings.from_pelican({k: v for k, v in CONF.items() if k != "DIGEST_EMAIL_FROM"})
     msg = email.message_from_bytes(render_issue(make_issue(1), s).eml, policy=policy.default)
     assert msg["From"] == "The Millbrook Lantern <digest@millbrook.example.org>"
+
+
+def test_line_breaks_in_the_title_cannot_inject_headers():
+    issue = make_issue(1)
+    issue.title = "The Lantern\r\nBcc: everyone@example.org"
+    raw = render_issue(issue, EmailSettings.from_pelican(CONF)).eml
+    msg = email.message_from_bytes(raw, policy=policy.default)
+    assert msg["Bcc"] is None
+    assert msg["Subject"] == "The Lantern Bcc: everyone@example.org"

@@ -29,7 +29,8 @@ def check_sender(sender: str) -> None:
 def build_message(issue: DigestIssue, settings: EmailSettings, text: str, html: str) -> EmailMessage:
     check_sender(settings.sender)
     msg = EmailMessage(policy=policy.SMTP)
-    msg["Subject"] = issue.title
+    # One line: a line break in a header would end it (or inject another).
+    msg["Subject"] = " ".join(issue.title.split())
     msg["From"] = settings.sender
     # The publication date, so rebuilding an unchanged issue gives the same file.
     msg["Date"] = format_datetime(issue.date) if issue.date.tzinfo else format_datetime(issue.date.astimezone())
