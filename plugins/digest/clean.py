@@ -144,13 +144,20 @@ def strip_boilerplate(fragment: str | None) -> str:
     """Remove WordPress feed footers and "Continue reading"/"Read more" tails."""
     if not fragment:
         return ""
-    text = _FOOTER_P.sub("", fragment)
-    text = _FOOTER_TEXT.sub("", text)
-    text = _READ_MORE_P.sub("", text)
-    text = _READ_MORE_LINK.sub("", text)
-    text = _READ_MORE_TEXT.sub("", text.rstrip())
-    text = _BRACKET_ELLIPSIS.sub(" … ", text)
-    text = _EMPTY_P.sub("", text)
+    text = fragment
+    lower = text.lower()
+    # Cheap substring checks first: most entries have neither, and the
+    # patterns are the slowest part of composing a month.
+    if "appeared first" in lower or "first appeared" in lower:
+        text = _FOOTER_TEXT.sub("", _FOOTER_P.sub("", text))
+    if "reading" in lower or "read more" in lower or "read the full" in lower:
+        text = _READ_MORE_P.sub("", text)
+        text = _READ_MORE_LINK.sub("", text)
+        text = _READ_MORE_TEXT.sub("", text.rstrip())
+    if "[" in text:
+        text = _BRACKET_ELLIPSIS.sub(" … ", text)
+    if "</p>" in text:
+        text = _EMPTY_P.sub("", text)
     return text.strip()
 
 
@@ -243,6 +250,8 @@ class _ImageCollector(HTMLParser):
 
 def images_in(fragment: str | None, *, base: str | None = None) -> list[tuple[str, str]]:
     """(absolute http(s) src, alt) of each image a fragment would show, in order."""
+    if not fragment or "<img" not in fragment.lower():
+        return []
     collector = _ImageCollector()
     collector.feed(sanitise(fragment, base=base))
     collector.close()
