@@ -119,7 +119,7 @@ _FOOTER_P = re.compile(
     re.IGNORECASE,
 )
 _FOOTER_TEXT = re.compile(
-    r"\s*The post\b(?:(?!\n\n)[\s\S]){0,600}?\b(?:appeared first|first appeared) on\b[^\n]{0,300}?\.?\s*$",
+    r"\s*The post\b[^<]{0,600}?\b(?:appeared first|first appeared) on\b[^<\n]{0,300}?\.?\s*$",
     re.IGNORECASE,
 )
 _READ_MORE_WORDS = r"(?:Continue reading|Read more|Read the full (?:post|story|article)|Keep reading)"
@@ -133,7 +133,7 @@ _READ_MORE_P = re.compile(
     re.IGNORECASE,
 )
 _READ_MORE_TEXT = re.compile(
-    r"(?:\s|\[?(?:…|&hellip;|&#8230;|\.\.\.)\]?)*\b" + _READ_MORE_WORDS + r"\b(?:[^\n<]|<(?!/?p\b)[^>]*>){0,200}$",
+    r"(?:\s|\[?(?:…|&hellip;|&#8230;|\.\.\.)\]?)*\b" + _READ_MORE_WORDS + r"\b(?:[^\n<]|<(?!/?p\b)[^>]*>){0,200}?((?:</p>\s*)?)$",
     re.IGNORECASE,
 )
 _BRACKET_ELLIPSIS = re.compile(r"\s*\[(?:…|&hellip;|&#8230;|\.\.\.)\]\s*")
@@ -153,7 +153,7 @@ def strip_boilerplate(fragment: str | None) -> str:
     if "reading" in lower or "read more" in lower or "read the full" in lower:
         text = _READ_MORE_P.sub("", text)
         text = _READ_MORE_LINK.sub("", text)
-        text = _READ_MORE_TEXT.sub("", text.rstrip())
+        text = _READ_MORE_TEXT.sub(r"\1", text.rstrip())
     if "[" in text:
         text = _BRACKET_ELLIPSIS.sub(" … ", text)
     if "</p>" in text:
