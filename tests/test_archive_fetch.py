@@ -348,3 +348,26 @@ def test_per_host_limit_and_concurrency(tmp_path):
         times = sorted(r.time for r in server.requests)
         # No more than 4 requests arrived within one latency window.
         assert max(sum(1 for t in times if start <= t < start + 0.25) for start in times) <= 4
+
+
+@pytest.mark.parametrize("wbits", [15, -15], ids=["zlib-deflate", "raw-deflate"])
+def test_deflate_compressed_feed_accepted(server, archive, wbits):
+    import zlib
+
+    compressor = zlib.compressobj(6, zlib.DEFLATED, wbits)
+    body = compressor.compress((FEEDS / "undated.xml").read_bytes()) + compressor.flush()
+    server.route("/deflate.xml", body=body, headers={"Content-Encoding": "deflate"})
+    src = source(server, "/deflate.xml")
+    (result,) = fetch_all([src], archive, FAST)
+    assert result.outcome == "fetched" and result.new == 3
+
+
+def test_unsupported_encoding_and_unreachable_host_reported(server, archive):
+    server.route("/br.xml", body=b"\x00\x01", headers={"Content-Encoding": "br"})
+    with FeedServer() as closed:
+        dead_url = closed.url("/feed.xml")  # nothing listens there once stopped
+    brotli, dead = source(server, "/br.xml"), Source(dead_url, "Closed")
+    results = fetch_all([brotli, dead], archive, FAST)
+    assert "unsupported Content-Encoding ('br')" in results[0].error
+    assert results[1].outcome == "failed" and "could not connect" in results[1].error
+    assert health_of(archive, dead).consecutive_failures == 1

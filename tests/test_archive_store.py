@@ -164,3 +164,19 @@ def test_sources_health_lists_never_fetched_and_known_sources(tmp_path):
     assert listed[0].last_attempt is None and listed[0].entries_stored == 0
     assert listed[1].entries_stored == 1 and listed[1].newest_entry == datetime(2025, 3, 9, tzinfo=UTC)
     assert [h.source for h in known] == [SOURCE]
+
+
+def test_locked_archive_gives_actionable_error_and_keeps_data(tmp_path):
+    path = tmp_path / "a.sqlite"
+    with Archive(path) as archive:
+        archive.store_entries(SOURCE, [entry("a")], fetched_at=datetime.now(UTC))
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another fetch holding the write lock
+    try:
+        with Archive(path, timeout=0.2) as archive:
+            with pytest.raises(ArchiveError, match="another `invoke fetch` is running"):
+                archive.store_entries(SOURCE, [entry("b")], fetched_at=datetime.now(UTC))
+            assert [e.key for e in archive.entries_for(SOURCE.feed_url)] == ["a"]  # readers still read
+    finally:
+        other.execute("ROLLBACK")
+        other.close()

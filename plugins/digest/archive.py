@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -153,6 +155,11 @@ class Archive:
                 f"{self.path}: is a folder, not an archive file; "
                 "set DIGEST_ARCHIVE or --archive to a file path such as cache/digest.sqlite"
             )
+        if self.path.exists() and not os.access(self.path, os.R_OK | os.W_OK):
+            raise ArchiveError(
+                f"{self.path}: the archive is not readable and writable by this user; "
+                "fix its permissions (or point DIGEST_ARCHIVE / --archive at a copy)"
+            )
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, so each
             # source is exactly one transaction.
@@ -212,6 +219,28 @@ class Archive:
 
     # --- writing -----------------------------------------------------------
 
+    @contextmanager
+    def _transaction(self):
+        """One all-or-nothing write; sqlite failures become ArchiveError."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise ArchiveError(
+                f"{self.path}: cannot write to the archive ({error}); if another "
+                "`invoke fetch` is running, wait for it to finish and run this again"
+            ) from None
+        try:
+            yield
+            self._db.execute("COMMIT")
+        except BaseException as error:
+            self._db.execute("ROLLBACK")
+            if isinstance(error, sqlite3.Error):
+                raise ArchiveError(
+                    f"{self.path}: writing to the archive failed ({error}); nothing of this "
+                    "source was changed. Check free disk space and the file's permissions"
+                ) from error
+            raise
+
     def _upsert_source(self, source: Source) -> None:
         self._db.execute(
             """
@@ -245,8 +274,7 @@ class Archive:
         """
         now = to_db_time(fetched_at)
         new = updated = 0
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction():
             self._upsert_source(source)
             known = dict(
                 self._db.execute("SELECT key, content_hash FROM entries WHERE feed_url = ?", (source.feed_url,))
@@ -298,10 +326,6 @@ class Archive:
                     )
                 known[entry.key] = digest
             self._record_success(source, now, status, etag, last_modified, permanent_redirect, warning)
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
         return new, updated
 
     def _record_success(self, source, now, status, etag, last_modified, permanent_redirect, warning) -> None:
@@ -331,8 +355,7 @@ class Archive:
         Validators the server did not resend are kept.
         """
         now = to_db_time(fetched_at)
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction():
             self._upsert_source(source)
             row = self._db.execute(
                 "SELECT etag, last_modified, last_warning FROM sources WHERE feed_url = ?", (source.feed_url,)
@@ -340,10 +363,6 @@ class Archive:
             self._record_success(
                 source, now, status, etag or row[0], last_modified or row[1], permanent_redirect, row[2]
             )
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
 
     def record_failure(
         self,
@@ -358,8 +377,7 @@ class Archive:
     ) -> None:
         """A failed attempt: entries and validators are left as they were."""
         now = to_db_time(attempted_at)
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction():
             self._upsert_source(source)
             self._db.execute(
                 """
@@ -372,10 +390,6 @@ class Archive:
                 """,
                 (now, status, error, now, to_db_time(retry_after), int(gone), permanent_redirect, source.feed_url),
             )
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
 
     # --- reading -----------------------------------------------------------
 
