@@ -168,7 +168,7 @@ def _outcome_text(result, tz=timezone.utc) -> str:
         return "304 unchanged"
     if result.outcome == "waiting":
         return f"skipped: the server asked us to wait until {_when(result.retry_after, tz)}"
-    prefix = f"{result.status} " if result.status else ""
+    prefix = f"{result.status} " if result.status and str(result.status) not in (result.error or "") else ""
     return f"{prefix}failed: {result.error}"
 
 
@@ -204,14 +204,15 @@ def _health(root: Path, conf: Path, sources, archive) -> int:
         health = store.sources_health(source_list, dead_after_days=dead_after)
         listed = {s.feed_url for s in source_list}
         retired = [h for h in store.sources_health(dead_after_days=dead_after) if h.source.feed_url not in listed]
-    table = Table(title=f"{len(source_list)} sources in {sources_path}")
+    table = Table(title=f"{len(source_list)} sources in {sources_path} (times in {tz})")
     for column in ("Source", "Last attempt", "Last success", "Status or error", "Failures", "Entries", "Newest entry"):
         table.add_column(column, justify="right" if column in ("Failures", "Entries") else "left")
     for item in health:
         if item.last_attempt is None:
             status = "never fetched"
         elif item.last_error:
-            status = (f"{item.last_status} " if item.last_status else "") + item.last_error
+            mentioned = item.last_status and str(item.last_status) in item.last_error
+            status = (f"{item.last_status} " if item.last_status and not mentioned else "") + item.last_error
         else:
             status = f"{item.last_status} ok" + (f" (warning: {item.last_warning})" if item.last_warning else "")
         name = item.source.title + (" [DEAD]" if item.dead else "")

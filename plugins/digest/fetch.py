@@ -45,6 +45,7 @@ import httpx
 import nh3
 
 from .archive import Archive
+from .errors import DigestError
 from .models import Enclosure, FeedEntry, Source
 
 UTC = timezone.utc
@@ -642,7 +643,8 @@ async def fetch_all_async(
             try:
                 result = await _fetch_one(client, source, archive, settings, limits)
             except Exception as error:  # noqa: BLE001 - one source must never sink the run
-                result = FetchResult(source, "failed", error=f"unexpected {type(error).__name__}: {error}")
+                message = str(error) if isinstance(error, DigestError) else f"unexpected {type(error).__name__}: {error}"
+                result = FetchResult(source, "failed", error=message)
                 try:
                     archive.record_failure(source, attempted_at=datetime.now(UTC), error=result.error)
                 except Exception:  # noqa: BLE001
