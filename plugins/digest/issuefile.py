@@ -45,7 +45,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 import markdown
-from pelican.utils import slugify
 
 from . import digestconf
 from .clean import is_http_url, plain_title, sanitise
@@ -413,7 +412,8 @@ def read_issue(path: str | Path, settings) -> DigestIssue:
     review: list[DigestSection] = []
     for raw in doc.sections:
         items = [_digest_item(item, siteurl, public) for item in raw.items]
-        section = DigestSection(title=raw.title, slug=slugify(raw.title) or "section", items=items, kind=raw.kind)
+        slug = re.sub(r"[^\w]+", "-", raw.title.casefold(), flags=re.UNICODE).strip("-_")
+        section = DigestSection(title=raw.title, slug=slug or "section", items=items, kind=raw.kind)
         if raw.kind in SPECIAL_KINDS:
             review.append(section)
         elif items:

@@ -148,6 +148,7 @@ class DigestGenerator(Generator):
                     # Stable: derived from the month alone, never from build time.
                     unique_id=_issue_id(siteurl, issue),
                     unique_id_is_permalink=False if cls is Rss201rev2Feed else None,
+                    author_name=self.settings.get("SITENAME") or name,
                     pubdate=issue.date,
                     updateddate=issue.date,
                 )
