@@ -92,6 +92,9 @@ def test_atom_xml_base_and_relative_links_resolved(server, archive):
     reading = stored["Reading Group: Spring List"]
     assert reading.link == "https://northfield.example.org/reading-group/spring/"  # root-relative
     assert reading.published is None and reading.effective_date == datetime(2025, 3, 2, 20, 0, tzinfo=UTC)
+    health = health_of(archive, src)
+    assert (health.last_status, health.entries_stored, health.last_warning) == (200, 2, None)
+    assert health.newest_entry == datetime(2025, 3, 10, 12, 45, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -111,6 +114,8 @@ def test_windows_1252_feed_decoded(server, archive, content_type, declaration):
     (entry,) = archive.entries_for(src.feed_url)
     assert entry.title == "\u201cCaf\u00e9 Night\u201d Raises Funds \u2013 Thank You"
     assert "cr\u00e8me br\u00fbl\u00e9e" in entry.summary_html
+    health = health_of(archive, src)
+    assert health.last_status == 200 and health.last_warning is None and health.entries_stored == 1
 
 
 def test_undated_feed_uses_first_seen_and_key_fallbacks(server, archive):
@@ -175,6 +180,8 @@ def test_slow_source_within_timeout_is_stored(server, archive):
     (result,) = fetch_all([src], archive, FAST)
     assert result.outcome == "fetched" and result.new == 3
     assert result.elapsed >= 0.4
+    health = health_of(archive, src)
+    assert health.last_status == 200 and health.consecutive_failures == 0 and health.entries_stored == 3
 
 
 def test_hanging_server_dropped_at_total_timeout(server, archive):
@@ -209,6 +216,9 @@ def test_redirect_loop_reported(server, archive):
     assert result.outcome == "failed" and "redirect" in result.error
     # At most 5 redirects were followed: 6 requests in all.
     assert len(server.requests_for("/loop-a")) + len(server.requests_for("/loop-b")) == 6
+    health = health_of(archive, src)
+    assert "more than 5 redirects" in health.last_error and health.consecutive_failures == 1
+    assert health.permanent_redirect is None and not health.dead
 
 
 def test_gone_marks_source_dead_and_keeps_entries(server, archive):
