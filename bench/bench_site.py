@@ -13,7 +13,7 @@ CPU time of each and the ratios. Target: project <= 1.3 x bare.
     .venv/bin/python bench/bench_site.py [--posts 1000] [--runs 3] [--profile]
 
 `--profile` also writes a cProfile of one in-process project build to
-bench/site.prof (view with `python -m pstats bench/site.prof`).
+/tmp/bench_site.prof (view with `python -m pstats /tmp/bench_site.prof`).
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def profile_build(conf: Path, output: Path, work: Path) -> None:
         profiler.disable()
     finally:
         os.chdir(cwd)
-    target = REPO / "bench" / "site.prof"
+    target = Path(tempfile.gettempdir()) / "bench_site.prof"
     profiler.dump_stats(target)
     print(f"profile written to {target}")
 
