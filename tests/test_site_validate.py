@@ -298,3 +298,29 @@ def test_pelican_skipping_a_file_fails_the_build(tmp_path):
 
     assert result.returncode != 0, result.output
     assert any("content/posts/untitled.html:1: Pelican could not read" in line for line in result.output.splitlines())
+
+
+def test_two_posts_with_one_address_are_caught(tmp_path, monkeypatch, capsys):
+    # Same title, same category: Pelican would stop with a "Failed to
+    # overwrite" traceback; check names both files and the fix instead.
+    files = {
+        "posts/first.md": post("Rally at City Hall"),
+        "posts/second.md": post("Rally at City Hall", date="2025-04-01 12:00"),
+        # Same title in another category, or with its own Slug, is fine.
+        "statements/rally.md": statement("Rally at City Hall"),
+        "posts/third.md": post("Rally at City Hall", Slug="rally-at-city-hall-april"),
+    }
+    site = make_site(tmp_path / "site", files)
+    monkeypatch.chdir(site)
+
+    assert cli.check(site, site / "siteconf.py") == 1
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.startswith("content/")]
+    assert lines == [
+        "content/posts/second.md:1: content/posts/first.md already has the address posts/rally-at-city-hall/; "
+        "one would overwrite the other. Change the title, or add a `Slug: rally-at-city-hall-2` line"
+    ]
+
+    result = build(site)
+    assert result.returncode != 0
+    assert "content/posts/second.md:1: content/posts/first.md already has the address" in result.output

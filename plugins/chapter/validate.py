@@ -21,7 +21,7 @@ import logging
 import os
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -220,6 +220,8 @@ class Context:
     people_path: str
     categories: dict[str, str]  # slug -> declared name
     theme_static: Path | None
+    # (kind, category slug, slug) -> the file that has that address already
+    addresses: dict = field(default_factory=dict)
 
 
 def _check_date(lineno: int, key: str, value: str, problems: list) -> None:
@@ -308,6 +310,40 @@ def _unknown_group(key: str, value: str, people: People, ctx: Context, choices: 
         f"{key}: {value!r} is not a group declared in {ctx.people_path}"
         f"{_suggest(value, people.groups)} Use one of: {choices}"
     )
+
+
+def _check_address(namespace: tuple, header: Header, shown: str, ctx: Context, problems: list) -> None:
+    """Two files with the same slug in one category would be written to one page."""
+    if header.first("lang") or header.first("translation"):
+        return  # translations share a slug on purpose
+    explicit = header.first("slug")
+    title = header.first("title")
+    if explicit and explicit[1]:
+        slug, lineno = explicit[1], explicit[0]
+    elif title and title[1]:
+        settings = ctx.settings
+        slug = slugify(
+            title[1],
+            regex_subs=settings.get("SLUG_REGEX_SUBSTITUTIONS", []),
+            preserve_case=settings.get("SLUGIFY_PRESERVE_CASE", False),
+            use_unicode=settings.get("SLUGIFY_USE_UNICODE", False),
+        )
+        lineno = title[0]
+    else:
+        return
+    status = header.first("status")
+    draft = ("draft",) if status and status[1].lower() == "draft" else ()
+    key = (*draft, *namespace, slug)
+    other = ctx.addresses.setdefault(key, shown)
+    if other != shown:
+        where = f"{slug}/" if namespace == ("page",) else f"{namespace[0]}/{slug}/"
+        problems.append(
+            (
+                lineno,
+                f"{other} already has the address {where}; one would overwrite the other. "
+                f"Change the title, or add a `Slug: {slug}-2` line",
+            )
+        )
 
 
 def _resolve_link(target: str, source: Path, ctx: Context) -> Path:
@@ -458,6 +494,9 @@ def validate_file(path: Path, ctx: Context, kind: str) -> list[Problem]:
             problems.append((lineno, message))
         else:
             _check_people(slugify(category), header, ctx, problems)
+            _check_address((slugify(category),), header, shown, ctx, problems)
+    elif title is not None and title[1]:
+        _check_address(("page",), header, shown, ctx, problems)
 
     if status is None or status[1].lower() != "draft":
         summary = header.first("summary")
