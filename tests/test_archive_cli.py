@@ -236,3 +236,65 @@ def test_killed_fetch_leaves_consistent_archive_and_next_fetch_completes(tmp_pat
         assert archive.integrity_check() == "ok"
         health = archive.sources_health(load_sources(sources))
     assert [h.entries_stored for h in health] == [3] * count
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc to find worker processes")
+def test_killed_fetch_with_parse_processes_leaves_no_workers_behind(tmp_path):
+    """A big fetch parses in worker processes; SIGKILL of the fetch must not
+    leave them running, nor hurt the archive."""
+    count = 24
+    conf = tmp_path / "conf.py"
+    conf.write_text("SITENAME = 'Test'\nDIGEST_FETCH_PER_HOST = 24\nDIGEST_FETCH_CONCURRENCY = 24\n")
+    body = (FEEDS / "undated.xml").read_bytes()
+    with FeedServer() as server:
+        for i in range(count):
+            server.route(f"/s{i}.xml", body=body.replace(b"eastlake-youth-17", f"y-{i}".encode()), delay=0.1 * i)
+        sources = write_opml(tmp_path / "s.opml", [(f"Chapter {i}", server.url(f"/s{i}.xml")) for i in range(count)])
+        archive_path = tmp_path / "a.sqlite"
+        code = (
+            "import sys; from pathlib import Path; from digest import cli; "
+            f"sys.exit(cli.fetch(Path({str(tmp_path)!r}), Path({str(conf)!r}), sources={str(sources)!r}, "
+            f"archive={str(archive_path)!r}, quiet=True))"
+        )
+        command = [sys.executable, "-c", code]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "plugins"), str(ROOT)])}
+        process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        seen = 0
+        while seen < 5:
+            line = process.stdout.readline()
+            assert line, "the fetch ended before five sources were done"
+            seen += line.startswith("[")
+        workers = _children(process.pid)
+        assert len(workers) >= 2  # parse processes (and multiprocessing's tracker)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+        process.stdout.close()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in workers):
+            time.sleep(0.2)
+        alive = [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+        for pid in alive:  # don't leak them into the rest of the suite
+            os.kill(pid, signal.SIGKILL)
+        assert alive == []
+
+        with Archive(archive_path) as archive:
+            assert archive.integrity_check() == "ok"
+            counts = [h.entries_stored for h in archive.sources_health(load_sources(sources))]
+        assert 5 <= sum(1 for n in counts if n) < count and set(counts) <= {0, 3}
+        done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stdout
+    with Archive(archive_path) as archive:
+        assert [h.entries_stored for h in archive.sources_health(load_sources(sources))] == [3] * count

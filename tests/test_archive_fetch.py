@@ -381,3 +381,20 @@ def test_unsupported_encoding_and_unreachable_host_reported(server, archive):
     assert "unsupported Content-Encoding ('br')" in results[0].error
     assert results[1].outcome == "failed" and "could not connect" in results[1].error
     assert health_of(archive, dead).consecutive_failures == 1
+
+
+def test_parsing_in_worker_processes_stores_the_same(server, tmp_path):
+    server.file("/feed/", FEEDS / "wordpress.xml")
+    server.file("/atom.xml", FEEDS / "atom-xmlbase.xml")
+    sources = [source(server, "/feed/"), source(server, "/atom.xml")]
+    stored = []
+    for workers in (0, 2):
+        settings = FetchSettings(parse_processes=workers, total_timeout=10)
+        with Archive(tmp_path / f"w{workers}.sqlite") as archive:
+            results = fetch_all(sources, archive, settings)
+            assert [r.new for r in results] == [3, 2]
+            stored.append([
+                (e.key, e.title, e.link, e.published, e.content_html, e.categories)
+                for s in sources for e in archive.entries_for(s.feed_url)
+            ])
+    assert stored[0] == stored[1]

@@ -30,12 +30,16 @@ import hashlib
 import html
 import importlib.util
 import io
+import multiprocessing
+import os
 import re
 import time
 import zlib
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
+from functools import partial
 from html.parser import HTMLParser
 from typing import Callable, Sequence
 from urllib.parse import urljoin, urlsplit
@@ -70,6 +74,9 @@ class FetchSettings:
     max_bytes: int = 10_000_000  # DIGEST_FETCH_MAX_BYTES (decompressed)
     max_redirects: int = 5
     user_agent: str = "chapter-press digest fetcher"
+    # Processes that parse feeds beside the downloads: None picks one per CPU
+    # (up to 4) for fetches of 20 sources or more; 0 parses in threads.
+    parse_processes: int | None = None
 
     @classmethod
     def from_settings(cls, settings: dict) -> FetchSettings:
@@ -546,9 +553,7 @@ async def _fetch_one(
         return result
     if answer.status == 200:
         # feedparser is CPU work: keep the event loop free for other downloads.
-        parsed = await asyncio.to_thread(
-            parse_feed, answer.body, url=answer.final_url, content_type=answer.content_type
-        )
+        parsed = await limits.parse(answer.body, url=answer.final_url, content_type=answer.content_type)
         result.elapsed = time.monotonic() - started
         if parsed.error:
             result.error = parsed.error
@@ -602,13 +607,56 @@ async def _fetch_one(
     return result
 
 
-class _Limits:
-    """At most N requests in flight, and at most M per host name."""
+def _warm_up() -> None:
+    """Submitted once per parse process so all of them start at once."""
 
-    def __init__(self, settings: FetchSettings):
+
+def _exit_with_parent(parent: int) -> None:
+    """Parse-process initializer: leave when the fetch process is gone.
+
+    A fetch killed with SIGKILL (a CI timeout) cannot stop its pool, and
+    the workers would otherwise wait for work forever."""
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+class _Limits:
+    """At most N requests in flight, at most M per host name; where feeds are parsed."""
+
+    def __init__(self, settings: FetchSettings, workers: int = 0):
         self.total = asyncio.Semaphore(settings.concurrency)
         self._per_host = settings.per_host
         self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._workers = workers
+        self.pool: ProcessPoolExecutor | None = None
+
+    async def parse(self, body: bytes, **options) -> ParsedFeed:
+        # feedparser is CPU work: in a thread it keeps the event loop
+        # responsive, in other processes it also runs on another core.
+        if self._workers <= 0:
+            return await asyncio.to_thread(parse_feed, body, **options)
+        if self.pool is None:  # started on the first feed to parse: a run of 304s needs none
+            # spawn, not fork: forking a process with threads running (test
+            # servers, progress bars) can copy a held lock into the child.
+            self.pool = ProcessPoolExecutor(
+                self._workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
+            )
+            for _ in range(self._workers):
+                self.pool.submit(_warm_up)
+        return await asyncio.get_running_loop().run_in_executor(self.pool, partial(parse_feed, body, **options))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
     def host(self, name: str) -> asyncio.Semaphore:
         if name not in self._hosts:
@@ -623,7 +671,17 @@ async def fetch_all_async(
     *,
     progress: Callable[[FetchResult], None] | None = None,
 ) -> list[FetchResult]:
-    limits = _Limits(settings)
+    workers = settings.parse_processes
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4) if len(sources) >= 20 and (os.cpu_count() or 1) > 1 else 0
+    limits = _Limits(settings, workers)
+    try:
+        return await _fetch_with(sources, archive, settings, limits, progress)
+    finally:
+        limits.close()
+
+
+async def _fetch_with(sources, archive, settings, limits, progress) -> list[FetchResult]:
     timeout = httpx.Timeout(
         connect=settings.connect_timeout,
         read=settings.read_timeout,
