@@ -12,7 +12,7 @@ is measured). Prints, each next to its target:
 2. a second fetch run: how many answers were 304 Not Modified;
 3. peak RSS of the fetch subprocess;
 4. the archive's month-window query on 50,000 entries / 200 sources, beside
-   the same query forced to scan the table.
+   loading every entry and filtering in Python.
 
 Loopback only; nothing leaves the machine. Runs in about a minute.
 """
@@ -164,7 +164,7 @@ def bench_fetch(work: Path) -> None:
 def bench_archive(work: Path) -> None:
     import sqlite3
 
-    from digest.archive import Archive, to_db_time
+    from digest.archive import Archive
     from digest.models import FeedEntry, Source
 
     path = work / "big.sqlite"
@@ -186,19 +186,21 @@ def bench_archive(work: Path) -> None:
         started = time.perf_counter()
         found = archive.entries_between(*window)
         indexed = time.perf_counter() - started
+    # The alternative: load every entry and filter in Python (what a store
+    # without an indexed date column leaves you to do).
+    from digest.archive import _ENTRY_COLUMNS, _stored_entry
+
     db = sqlite3.connect(path)
     started = time.perf_counter()
-    # The same window, with the index disabled (unary + on the column): a full scan.
-    scanned = db.execute(
-        "SELECT * FROM entries WHERE +effective_date >= ? AND +effective_date < ?",
-        (to_db_time(window[0]), to_db_time(window[1])),
-    ).fetchall()
+    everything = [_stored_entry(row) for row in db.execute(f"SELECT {_ENTRY_COLUMNS} FROM entries")]
+    scanned = [e for e in everything if window[0] <= e.effective_date < window[1]]
     scan = time.perf_counter() - started
     db.close()
     assert len(scanned) == len(found)
     print(f"Archive: 50,000 entries from 200 sources, one month window ({len(found)} entries)")
     line("entries_between (indexed, records built)", f"{indexed * 1000:.0f} ms", "< 300 ms", indexed < 0.3)
-    line("same rows by full table scan (raw tuples)", f"{scan * 1000:.0f} ms", "(baseline)", True)
+    line("load all 50,000 and filter in Python", f"{scan * 1000:.0f} ms", "(baseline)", True)
+    line("ratio", f"{scan / indexed:.0f}x", "(info)", True)
 
 
 def main() -> None:
