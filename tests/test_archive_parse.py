@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from digest.fetch import parse_feed, plain_text
+from digest.parse import parse_feed, plain_text
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 

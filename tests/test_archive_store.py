@@ -11,7 +11,7 @@ import pytest
 from digest import archive as archive_module
 from digest.archive import SCHEMA_VERSION, Archive
 from digest.errors import ArchiveError
-from digest.fetch import parse_feed
+from digest.parse import parse_feed
 from digest.models import FeedEntry, Source
 
 UTC = timezone.utc

@@ -1,4 +1,4 @@
-"""The digest plugin: feed archive (sources, fetch, archive) and monthly issues
+"""The digest plugin: feed archive (sources, fetch, parse, archive) and monthly issues
 (compose, clean, images, issuefile, render).
 
 The archive stages run from `invoke fetch`/`invoke sources`, composing from

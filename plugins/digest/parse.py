@@ -1,0 +1,276 @@
+"""Parse one feed document (bytes as received) into FeedEntry records.
+
+    parsed = parse_feed(body, url=final_url, content_type=content_type)
+
+The parsing stage, between fetch (which downloads) and archive (which
+stores). It does no I/O: fetch runs it in a thread or in worker processes.
+
+* feedparser parses bytes (through BytesIO: given plain bytes, feedparser
+  tries them as a *file name* first). It strips DOCTYPE entity declarations
+  that are not plain text and never fetches external entities (checked by
+  tests/test_archive_parse.py).
+* Titles, authors and categories become plain text; links become absolute
+  http(s) URLs or nothing; entry HTML is kept as received (compose cleans
+  it) with its relative links made absolute.
+* Every entry gets a key (GUID, else link, else a hash of title and date);
+  entries sharing one are all kept, under keys made distinct.
+* An HTML page instead of a feed is an error naming the feed the page
+  advertises, if any (autodiscovery).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import importlib.util
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+import nh3
+
+from .models import Enclosure, FeedEntry
+
+UTC = timezone.utc
+
+# feedparser asks xml.sax for the libxml2 driver on every parse; when it is
+# not installed, each failed import walks sys.path under the import lock
+# (about half of the parse time for a small feed). Skip a probe known to fail.
+if importlib.util.find_spec("drv_libxml2") is None and "drv_libxml2" in feedparser.api.PREFERRED_XML_PARSERS:
+    feedparser.api.PREFERRED_XML_PARSERS.remove("drv_libxml2")
+
+
+@dataclass
+class ParsedFeed:
+    entries: list[FeedEntry] = field(default_factory=list)
+    warning: str | None = None
+    error: str | None = None  # nothing usable in the document
+    feed_found: str | None = None
+
+
+def plain_text(value: str | None) -> str:
+    """Markup stripped, entities decoded, whitespace collapsed."""
+    if not value:
+        return ""
+    # nh3 with no allowed tags keeps only text (and drops script/style bodies).
+    text = html.unescape(nh3.clean(value, tags=set()))
+    return " ".join(text.split())
+
+
+def _http_url(value: str | None, base: str) -> str | None:
+    """An absolute http(s) URL, or None (javascript:, data:, junk)."""
+    if not value:
+        return None
+    url = urljoin(base, value.strip())
+    return url if urlsplit(url).scheme in ("http", "https") else None
+
+
+def _time(struct) -> datetime | None:
+    if not struct:
+        return None
+    try:
+        return datetime(*struct[:6], tzinfo=UTC)
+    except (TypeError, ValueError):
+        return None
+
+
+def _short_hash(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
+
+
+class _AlternateFinder(HTMLParser):
+    """Collects <link rel="alternate" type="…rss/atom…" href> from an HTML page."""
+
+    FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/rdf+xml")
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag != "link":
+            return
+        attributes = {k: (v or "") for k, v in attrs}
+        rels = attributes.get("rel", "").lower().split()
+        if "alternate" in rels and attributes.get("type", "").lower() in self.FEED_TYPES and attributes.get("href"):
+            self.found.append(attributes["href"])
+
+
+def _looks_like_html(body: bytes, content_type: str) -> bool:
+    if "html" in content_type.lower() and "xhtml+xml" not in content_type.lower():
+        return True
+    head = body[:1024].lstrip().lower()
+    return head.startswith(b"<!doctype html") or head.startswith(b"<html")
+
+
+def parse_feed(body: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
+    """Parse one feed document (bytes as received) into FeedEntry records.
+
+    ``url`` is where the document came from (after redirects): the base for
+    relative links when the feed gives no xml:base.
+    """
+    headers = {"content-location": url}
+    if content_type:
+        headers["content-type"] = content_type  # the HTTP charset counts (RFC 3023)
+    parsed = feedparser.parse(
+        io.BytesIO(body),
+        response_headers=headers,
+        # Resolving links inside every entry's HTML through feedparser's
+        # sgmllib pass makes parsing ~5x slower; _absolute_links does it only
+        # for HTML that has a relative link at all.
+        resolve_relative_uris=False,
+        sanitize_html=False,  # stored as received; compose cleans with nh3
+    )
+    result = ParsedFeed()
+    if not parsed.entries and not parsed.get("version"):
+        if _looks_like_html(body, content_type):
+            finder = _AlternateFinder()
+            try:
+                finder.feed(body.decode(parsed.get("encoding") or "utf-8", "replace"))
+            except Exception:  # noqa: BLE001 - a broken page just has no advertised feed
+                pass
+            feeds = [f for f in (_http_url(href, url) for href in finder.found) if f]
+            if feeds:
+                result.feed_found = feeds[0]
+                result.error = (
+                    f"this address is a web page, not a feed; the page names its feed as {feeds[0]} "
+                    "— put that address in sources.opml (xmlUrl)"
+                )
+            else:
+                result.error = "this address is a web page, not a feed, and the page names no feed; ask the chapter for its feed address"
+            return result
+        problem = parsed.get("bozo_exception")
+        result.error = f"not a feed ({problem or 'no RSS or Atom found'}); check the xmlUrl in sources.opml"
+        return result
+
+    if parsed.get("bozo"):
+        problem = parsed.get("bozo_exception")
+        if not isinstance(problem, feedparser.CharacterEncodingOverride):
+            result.warning = f"malformed feed ({problem}); {len(parsed.entries)} entries recovered"
+
+    base = url
+    raw: list[tuple[str, FeedEntry]] = []
+    for item in parsed.entries:
+        title = plain_text(item.get("title"))
+        link = _http_url(item.get("link"), base)
+        guid = (item.get("id") or "").strip() or None
+        # dict.get: FeedParserDict.get("updated…") silently falls back to
+        # the published date, and we store what the feed actually said.
+        published = _time(dict.get(item, "published_parsed"))
+        updated = _time(dict.get(item, "updated_parsed"))
+        if guid:
+            base_key = guid
+        elif link:
+            base_key = link
+        else:
+            date_text = dict.get(item, "published") or dict.get(item, "updated") or ""
+            base_key = "sha256:" + _short_hash(title, date_text)
+        content_html = None
+        contents = item.get("content") or []
+        for content in contents:  # prefer HTML over plain text when both are offered
+            if "html" in (content.get("type") or ""):
+                content_html = _absolute_links(content.get("value"), content.get("base") or base)
+                break
+        if content_html is None and contents:
+            content_html = html.escape(contents[0].get("value") or "")
+        enclosures = []
+        for enclosure in item.get("enclosures") or []:
+            href = _http_url(enclosure.get("href"), base)
+            if not href:
+                continue
+            try:
+                length = int(enclosure.get("length")) if enclosure.get("length") else None
+            except ValueError:
+                length = None
+            enclosures.append(Enclosure(href, enclosure.get("type") or None, length))
+        image_url = None
+        for media in (item.get("media_thumbnail") or []) + [
+            m for m in (item.get("media_content") or [])
+            if m.get("medium") == "image" or (m.get("type") or "").startswith("image/")
+        ]:
+            image_url = _http_url(media.get("url"), base)
+            if image_url:
+                break
+        if image_url is None:
+            image_url = next((e.url for e in enclosures if (e.type or "").startswith("image/")), None)
+        categories = {plain_text(tag.get("term") or tag.get("label")) for tag in item.get("tags") or []}
+        categories.discard("")
+        entry = FeedEntry(
+            key=base_key,
+            guid=guid,
+            title=title,
+            link=link,
+            author=plain_text(item.get("author")) or None,
+            published=published,
+            updated=updated,
+            summary_html=_summary_html(item, base),
+            content_html=content_html,
+            categories=tuple(sorted(categories)),
+            enclosures=tuple(enclosures),
+            image_url=image_url,
+        )
+        raw.append((base_key, entry))
+    result.entries = _disambiguate(raw)
+    return result
+
+
+# Every (tag, attribute) feedparser's resolver rewrites, as one quick test.
+_URL_ATTRIBUTES = sorted({attribute for _, attribute in feedparser.urls.RelativeURIResolver.relative_uris})
+_URL_VALUE = re.compile(
+    r"\b(?:%s)\s*=\s*[\"']?\s*([^\"'\s>]*)" % "|".join(_URL_ATTRIBUTES), re.IGNORECASE
+)
+
+
+def _absolute_links(value: str | None, base: str) -> str | None:
+    """HTML with its links and image sources made absolute against ``base``
+    (the content's xml:base, else the feed's address), by feedparser's own
+    resolver, run only when some URL attribute is not already absolute."""
+    if not value:
+        return value
+    for match in _URL_VALUE.finditer(value):
+        if not match.group(1).lower().startswith(("http://", "https://")):
+            return feedparser.urls.resolve_relative_uris(value, base, "utf-8", "text/html")
+    return value
+
+
+def _summary_html(item, base: str) -> str | None:
+    summary = item.get("summary")
+    detail = item.get("summary_detail") or {}
+    if summary and "html" in (detail.get("type") or "text/html"):
+        return _absolute_links(summary, detail.get("base") or base)
+    return summary
+
+
+def _disambiguate(raw: list[tuple[str, FeedEntry]]) -> list[FeedEntry]:
+    """Two entries sharing a key (a GUID reused by a sloppy feed) are both
+    kept: every one of them is keyed "<guid> <link>" (then a hash) instead."""
+    counts: dict[str, int] = {}
+    for key, _ in raw:
+        counts[key] = counts.get(key, 0) + 1
+    seen: set[str] = set()
+    entries = []
+    for key, entry in raw:
+        if counts[key] > 1:
+            key = f"{key} {entry.link or ''}".rstrip()
+            if key in seen:
+                key = f"{key} {_short_hash(entry.title, str(entry.published or entry.updated or ''))}"
+            n = 2
+            candidate = key
+            while candidate in seen:
+                candidate, n = f"{key} #{n}", n + 1
+            key = candidate
+        seen.add(key)
+        entries.append(_replace_key(entry, key))
+    return entries
+
+
+def _replace_key(entry: FeedEntry, key: str) -> FeedEntry:
+    if entry.key == key:
+        return entry
+    from dataclasses import replace
+
+    return replace(entry, key=key)
