@@ -56,7 +56,9 @@ MAX_RETRY_AFTER = timedelta(days=30)  # a server asking for more is capped, not 
 
 @dataclass(frozen=True)
 class FetchSettings:
-    concurrency: int = 16  # DIGEST_FETCH_CONCURRENCY
+    # DIGEST_FETCH_CONCURRENCY. Politeness is per_host's job; this only bounds
+    # local sockets. 32 lets 100 slow (300 ms) feeds finish in 4 round trips.
+    concurrency: int = 32
     per_host: int = 4  # DIGEST_FETCH_PER_HOST
     connect_timeout: float = 10.0  # DIGEST_FETCH_CONNECT_TIMEOUT
     read_timeout: float = 20.0  # DIGEST_FETCH_READ_TIMEOUT
