@@ -84,7 +84,7 @@ def fetch(root: Path, conf: Path, sources=None, archive=None, quiet: bool = Fals
         console.print(f"error: {error}")
         return 2
     if not source_list:
-        console.print(f"{sources_path}: lists no sources yet; add <outline xmlUrl=…> lines (see docs/readme/feed-archive.md)")
+        console.print(f"{sources_path}: lists no sources yet; add <outline xmlUrl=…> lines (see the README, section “The feed archive”)")
         return 0
     fetch_settings = FetchSettings.from_settings(settings)
     tz = _site_tz(settings)
@@ -290,7 +290,7 @@ def import_sources(root: Path, conf: Path, file, sources=None, archive=None, **_
 
 
 def digest(root: Path, conf: Path, *, month: str, archive=None, sources=None, force: bool = False, **_options) -> int:
-    """Compose the month's issue into content/digests/YYYY-MM.md (see docs/readme/digest.md)."""
+    """Compose the month's issue into content/digests/YYYY-MM.md (see the README, section “The monthly digest”)."""
     from .make_issue import run_digest
 
     try:

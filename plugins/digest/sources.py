@@ -122,7 +122,7 @@ def load_sources(path: str | Path) -> list[Source]:
         data = path.read_bytes()
     except FileNotFoundError:
         raise SourcesFileError(
-            f"{path}: file not found; create it (see docs/readme/feed-archive.md) "
+            f"{path}: file not found; create it (see the README, section “The feed archive”) "
             "or point DIGEST_SOURCES / --sources at your sources file"
         ) from None
     except IsADirectoryError:
