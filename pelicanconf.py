@@ -4,6 +4,7 @@ Every setting this project adds is documented in the README's settings table.
 `publishconf.py` imports this file and overrides what differs in production.
 """
 
+import logging
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -98,6 +99,9 @@ TRANSLATION_FEED_ATOM = None
 TRANSLATION_FEED_RSS = None
 FEED_MAX_ITEMS = 50
 RSS_FEED_SUMMARY_ONLY = False
+# Relative feed links are expected in preview builds; publishconf.py sets
+# SITEURL and FEED_DOMAIN, so the warning would only be noise here.
+LOG_FILTER = [(logging.WARNING, "Feeds generated without SITEURL or FEED_DOMAIN set properly may not be valid")]
 
 # --- The monthly digest -----------------------------------------------------
 DIGEST_NAME = "The Millbrook Lantern"

@@ -271,7 +271,7 @@ def _check_people(kind: str, header: Header, ctx: Context, problems: list) -> No
                         (
                             lineno,
                             f"author {name!r} is not declared in {ctx.people_path}"
-                            f"{_suggest(name, names)} Use one of: {', '.join(names)}; "
+                            f"{_suggest(name, names) or '.'} Use one of: {', '.join(names)}; "
                             f"or declare a new author there under [authors.<slug>]",
                         )
                     )
@@ -308,7 +308,7 @@ def _unknown_group(key: str, value: str, people: People, ctx: Context, choices: 
         return f"{key}: takes the group's slug: write `{key}: {found.slug}`"
     return (
         f"{key}: {value!r} is not a group declared in {ctx.people_path}"
-        f"{_suggest(value, people.groups)} Use one of: {choices}"
+        f"{_suggest(value, people.groups) or '.'} Use one of: {choices}"
     )
 
 
@@ -485,7 +485,7 @@ def validate_file(path: Path, ctx: Context, kind: str) -> list[Problem]:
             allowed = ", ".join(ctx.categories.values())
             if category_line is not None:
                 message = (
-                    f"unknown category {name!r}{_suggest(name, ctx.categories.values())} "
+                    f"unknown category {name!r}{_suggest(name, ctx.categories.values()) or '.'} "
                     f"Allowed: {allowed}; the folder already sets it, so you can delete this line"
                 )
             else:
