@@ -188,7 +188,7 @@ def test_header_preheader_footer(files):
     assert pre[0] == "div" and "display:none" in pre[1]["style"]
     assert "Welcome to this month" in f.html.split('class="ph"', 1)[1][:400]
     assert '<meta name="color-scheme" content="light dark">' in f.html
-    assert f"<h1 style=" in f.html and issue.title in f.html and "Millbrook Chapter" in f.html
+    assert "<h1 style=" in f.html and issue.title in f.html and "Millbrook Chapter" in f.html
     assert "PO Box 0000" in f.html
     assert "reply with the word" in f.html
     assert f'href="{SITEURL}/digest/2026-10/"' in f.html

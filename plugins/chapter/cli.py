@@ -17,6 +17,7 @@ from pelican.settings import read_settings
 from pelican.utils import slugify
 
 from .people import PeopleFileError
+from .people import people_file, read_people
 from .validate import (
     CHAPTER_SIGNATURE,
     ChapterError,
@@ -25,8 +26,6 @@ from .validate import (
     PLACEHOLDER_SUMMARY,
     content_files,
     display_path,
-    people_file,
-    read_people,
     validate_site,
 )
 

@@ -21,17 +21,14 @@ The template context also gets `people` (the People object) and
 from __future__ import annotations
 
 import logging
-import os
-from pathlib import Path
 
 from pelican import signals
 from pelican.urlwrappers import Author
 
-from .people import Group, People, PeopleFileError, load_people
+from .people import Group, People, PeopleFileError, people_file, read_people
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_PEOPLE_FILE = "content/people.toml"
 DEFAULT_DISCLAIMER = (
     "Signed posts are the views of their authors and do not necessarily "
     "reflect the positions of the chapter."
@@ -39,46 +36,14 @@ DEFAULT_DISCLAIMER = (
 STATEMENTS_CATEGORY_SLUG = "statements"
 CHAPTER_SIGNATURE = "chapter"
 
-# people.toml is read once per build; keyed by path and mtime so that
-# `invoke serve` (autoreload) picks up edits.
-_cache: dict[tuple[str, float], People] = {}
-
-
-def people_file(settings) -> Path:
-    """CHAPTER_PEOPLE_FILE as an absolute path.
-
-    A relative path is taken from the project root: the folder of
-    pelicanconf.py (its ROOT setting) or else the folder holding PATH.
-    """
-    raw = Path(settings.get("CHAPTER_PEOPLE_FILE") or DEFAULT_PEOPLE_FILE)
-    if raw.is_absolute():
-        return raw
-    bases = []
-    if settings.get("ROOT"):
-        bases.append(Path(settings["ROOT"]))
-    if settings.get("PATH"):
-        bases.append(Path(settings["PATH"]).parent)
-    bases.append(Path.cwd())
-    for base in bases:
-        if (base / raw).exists():
-            return base / raw
-    return bases[0] / raw
-
-
 def get_people(settings) -> People:
     """The declared authors and groups; empty (with an error logged) if the file is broken."""
-    path = people_file(settings)
     try:
-        key = (str(path), os.stat(path).st_mtime)
-    except OSError:
-        key = (str(path), -1.0)
-    if key not in _cache:
-        try:
-            _cache[key] = load_people(path)
-        except PeopleFileError as error:
-            logger.error("%s", error)
-            _cache[key] = People()
-    return _cache[key]
+        return read_people(people_file(settings))
+    except PeopleFileError as error:
+        # The validator fails the build with this message; don't crash first.
+        logger.error("%s", error)
+        return People()
 
 
 def chapter_group(settings) -> Group:

@@ -12,11 +12,14 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pelican.utils import slugify
+
+DEFAULT_PEOPLE_FILE = "content/people.toml"
 
 
 class PeopleFileError(Exception):
@@ -89,3 +92,43 @@ def load_people(path: Path) -> People:
             url=f"groups/{slug}/",
         )
     return people
+
+
+def people_file(settings, root: Path | None = None) -> Path:
+    """CHAPTER_PEOPLE_FILE as an absolute path.
+
+    A relative path is taken from the project root: `root` if given (the cli),
+    else the folder of pelicanconf.py (its ROOT setting), the folder holding
+    PATH, or the current folder, whichever has the file.
+    """
+    raw = Path(settings.get("CHAPTER_PEOPLE_FILE") or DEFAULT_PEOPLE_FILE)
+    if raw.is_absolute():
+        return raw
+    bases = [Path(root)] if root else []
+    if settings.get("ROOT"):
+        bases.append(Path(settings["ROOT"]))
+    if settings.get("PATH"):
+        bases.append(Path(settings["PATH"]).parent)
+    bases.append(Path.cwd())
+    for base in bases:
+        if (base / raw).exists():
+            return base / raw
+    return bases[0] / raw
+
+
+# Keyed by path, mtime and size: read once per build, re-read after an edit
+# (`invoke serve` rebuilds in one process).
+_people_cache: dict[tuple[str, int, int], People] = {}
+
+
+def read_people(path: Path) -> People:
+    """load_people with a cache; raises PeopleFileError like load_people."""
+    try:
+        stat = os.stat(path)
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        return load_people(path)  # raises the "file not found" error
+    if key not in _people_cache:
+        _people_cache.clear()
+        _people_cache[key] = load_people(path)
+    return _people_cache[key]

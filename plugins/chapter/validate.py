@@ -29,12 +29,11 @@ from pelican import signals
 from pelican.urlwrappers import Category
 from pelican.utils import get_date, slugify
 
-from .people import People, PeopleFileError, load_people
+from .people import People, PeopleFileError, people_file, read_people
 
 logger = logging.getLogger(__name__)
 
 MARKDOWN_EXTENSIONS = ("md", "markdown", "mkd", "mdown")
-DEFAULT_PEOPLE_FILE = "content/people.toml"
 DEFAULT_CATEGORIES = ["Posts", "Statements"]
 CHAPTER_SIGNATURE = "chapter"
 STATUSES = ("published", "draft", "hidden")
@@ -107,48 +106,6 @@ def display_path(path) -> str:
     except ValueError:
         return path
     return path if rel.startswith("..") else rel
-
-
-# --- people.toml ----------------------------------------------------------------
-
-
-def people_file(settings, root: Path | None = None) -> Path:
-    """CHAPTER_PEOPLE_FILE as an absolute path.
-
-    A relative path is taken from the project root: `root` if given (the cli),
-    else the folder of pelicanconf.py (its ROOT setting), the folder holding
-    PATH, or the current folder, whichever has the file.
-    """
-    raw = Path(settings.get("CHAPTER_PEOPLE_FILE") or DEFAULT_PEOPLE_FILE)
-    if raw.is_absolute():
-        return raw
-    bases = [Path(root)] if root else []
-    if settings.get("ROOT"):
-        bases.append(Path(settings["ROOT"]))
-    if settings.get("PATH"):
-        bases.append(Path(settings["PATH"]).parent)
-    bases.append(Path.cwd())
-    for base in bases:
-        if (base / raw).exists():
-            return base / raw
-    return bases[0] / raw
-
-
-# Keyed by path, mtime and size: read once per build, re-read after an edit.
-_people_cache: dict[tuple[str, int, int], People] = {}
-
-
-def read_people(path: Path) -> People:
-    """load_people with a cache; raises PeopleFileError like load_people."""
-    try:
-        stat = os.stat(path)
-        key = (str(path), stat.st_mtime_ns, stat.st_size)
-    except OSError:
-        return load_people(path)  # raises the "file not found" error
-    if key not in _people_cache:
-        _people_cache.clear()
-        _people_cache[key] = load_people(path)
-    return _people_cache[key]
 
 
 # --- reading one file -----------------------------------------------------------

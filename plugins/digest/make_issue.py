@@ -9,7 +9,7 @@ download images of the items written, write atomically, report.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import digestconf
