@@ -61,6 +61,33 @@ def _site_tz(settings: dict):
         return timezone.utc
 
 
+class _BadUsage(Exception):
+    """Already printed for the editor; the command exits 2."""
+
+
+def _load_sources(root: Path, conf: Path, sources, archive, console: Console):
+    """Settings, the sources file and the archive path, shared by fetch and sources.
+
+    Raises _BadUsage (after printing why) when the settings or the sources
+    file cannot be read.
+    """
+    from .sources import load_sources
+
+    try:
+        settings = _settings(conf)
+    except Exception as error:  # noqa: BLE001 - any broken settings file is bad usage
+        console.print(f"{conf}: cannot read the settings ({error})")
+        raise _BadUsage from None
+    sources_path = _path(root, sources, settings, "DIGEST_SOURCES", DEFAULT_SOURCES)
+    archive_path = _path(root, archive, settings, "DIGEST_ARCHIVE", DEFAULT_ARCHIVE)
+    try:
+        source_list = load_sources(sources_path)
+    except DigestError as error:
+        console.print(f"error: {error}")
+        raise _BadUsage from None
+    return settings, sources_path, archive_path, source_list
+
+
 # --- invoke fetch ----------------------------------------------------------------
 
 
@@ -68,20 +95,11 @@ def fetch(root: Path, conf: Path, sources=None, archive=None, quiet: bool = Fals
     """Fetch every source into the archive; print progress and a summary."""
     from .archive import Archive
     from .fetch import FetchSettings, fetch_all
-    from .sources import load_sources
 
     console = _console()
     try:
-        settings = _settings(conf)
-    except Exception as error:  # noqa: BLE001 - any broken settings file is bad usage
-        console.print(f"{conf}: cannot read the settings ({error})")
-        return 2
-    sources_path = _path(root, sources, settings, "DIGEST_SOURCES", DEFAULT_SOURCES)
-    archive_path = _path(root, archive, settings, "DIGEST_ARCHIVE", DEFAULT_ARCHIVE)
-    try:
-        source_list = load_sources(sources_path)
-    except DigestError as error:
-        console.print(f"error: {error}")
+        settings, sources_path, archive_path, source_list = _load_sources(root, conf, sources, archive, console)
+    except _BadUsage:
         return 2
     if not source_list:
         console.print(f"{sources_path}: lists no sources yet; add <outline xmlUrl=…> lines (see the README, section “The feed archive”)")
@@ -182,19 +200,13 @@ def sources(root: Path, conf: Path, sources=None, archive=None, **_options) -> i
 
 def _health(root: Path, conf: Path, sources, archive) -> int:
     from .archive import Archive
-    from .sources import load_sources
 
     console = _console()
     try:
-        settings = _settings(conf)
-    except Exception as error:  # noqa: BLE001
-        console.print(f"{conf}: cannot read the settings ({error})")
-        return 2
-    sources_path = _path(root, sources, settings, "DIGEST_SOURCES", DEFAULT_SOURCES)
-    archive_path = _path(root, archive, settings, "DIGEST_ARCHIVE", DEFAULT_ARCHIVE)
-    try:
-        source_list = load_sources(sources_path)
+        settings, sources_path, archive_path, source_list = _load_sources(root, conf, sources, archive, console)
         store = Archive(archive_path)
+    except _BadUsage:
+        return 2
     except DigestError as error:
         console.print(f"error: {error}")
         return 2
