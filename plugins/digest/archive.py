@@ -111,24 +111,26 @@ class FetchState:
     gone: bool = False
 
 
-def _entry_hash(entry: FeedEntry) -> str:
-    """A digest of everything stored about an entry: decides "updated"."""
-    payload = json.dumps(
-        [
-            entry.guid,
-            entry.title,
-            entry.link,
-            entry.author,
-            to_db_time(entry.published),
-            to_db_time(entry.updated),
-            entry.summary_html,
-            entry.content_html,
-            list(entry.categories),
-            [[e.url, e.type, e.length] for e in entry.enclosures],
-            entry.image_url,
-        ],
-        ensure_ascii=False,
+def _entry_values(entry: FeedEntry) -> tuple:
+    """The stored columns of an entry, from guid to image_url, in schema order."""
+    return (
+        entry.guid,
+        entry.title,
+        entry.link,
+        entry.author,
+        to_db_time(entry.published),
+        to_db_time(entry.updated),
+        entry.summary_html,
+        entry.content_html,
+        json.dumps(list(entry.categories), ensure_ascii=False),
+        json.dumps([[e.url, e.type, e.length] for e in entry.enclosures], ensure_ascii=False),
+        entry.image_url,
     )
+
+
+def _values_hash(values: tuple) -> str:
+    """A digest of everything stored about an entry: decides "updated"."""
+    payload = json.dumps(values, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -280,21 +282,9 @@ class Archive:
                 self._db.execute("SELECT key, content_hash FROM entries WHERE feed_url = ?", (source.feed_url,))
             )
             for entry in entries:
-                digest = _entry_hash(entry)
-                values = (
-                    entry.guid,
-                    entry.title,
-                    entry.link,
-                    entry.author,
-                    to_db_time(entry.published),
-                    to_db_time(entry.updated),
-                    entry.summary_html,
-                    entry.content_html,
-                    json.dumps(list(entry.categories), ensure_ascii=False),
-                    json.dumps([[e.url, e.type, e.length] for e in entry.enclosures], ensure_ascii=False),
-                    entry.image_url,
-                    digest,
-                )
+                values = _entry_values(entry)
+                digest = _values_hash(values)
+                values += (digest,)
                 previous = known.get(entry.key)
                 if previous is None:
                     self._db.execute(
