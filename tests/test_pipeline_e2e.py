@@ -122,7 +122,7 @@ URL_ATTRIBUTES = {"href", "src", "action", "formaction", "poster", "background",
                   "xlink:href", "cite", "longdesc", "manifest", "codebase"}
 
 
-def unsafe_markup(text: str, *, allow_style_block: bool = False) -> list[str]:
+def unsafe_markup(text: str, *, allow_style_block: bool = False, site: str = "") -> list[str]:
     """Every element, attribute or URL in `text` that could run, load or redirect."""
     doc = parse_html(text)
     problems = []
@@ -133,7 +133,7 @@ def unsafe_markup(text: str, *, allow_style_block: bool = False) -> list[str]:
             problems.append("<style>")
         if el.tag == "meta" and "http-equiv" in el.attrs:
             problems.append(f"<meta http-equiv={el.attrs['http-equiv']}>")
-        if el.tag == "link" and "stylesheet" in el.attrs.get("rel", "") and not _is_own(el.attrs.get("href", "")):
+        if el.tag == "link" and "stylesheet" in el.attrs.get("rel", "") and not _is_own(el.attrs.get("href", ""), site):
             problems.append(f"<link stylesheet {el.attrs.get('href')}>")
         for name, value in el.attrs.items():
             if name.startswith("on"):
@@ -199,6 +199,7 @@ class Pipeline:
     published_issue: str
     after_refusal: bytes
     build: Run
+    publish: Run
     feed_requests: dict[str, int] = field(default_factory=dict)
     edits: dict[str, str] = field(default_factory=dict)
 
@@ -291,14 +292,19 @@ def pipeline(request, tmp_path_factory) -> Pipeline:
 
         requests_before_build = len(server.requests)
         build = run(project, "build")
-        assert len(server.requests) == requests_before_build, "the build must not touch the network"
+        # The production build too, into its own folder (`invoke publish` always writes output/).
+        done = subprocess.run([str(BIN / "pelican"), "content", "-s", "publishconf.py", "-o", "published"],
+                              cwd=project, env={**_env(), "SITEURL": SITE_EMAIL_URL}, capture_output=True,
+                              text=True, timeout=120)
+        publish = Run(done.returncode, done.stdout + done.stderr)
+        assert len(server.requests) == requests_before_build, "the builds must not touch the network"
         counts = {path: len(server.requests_for(path)) for path in (
             "/harbor/uploads/quay-street.png", "/eastlake/uploads/picket.png", "/eastlake/pixel.gif")}
         yield Pipeline(
             project=project, month=month, base=server.base_url, elsewhere=values["ELSEWHERE"], server=server,
             issue=issue, output=project / "output", fetch=fetched, compose=composed, first_issue=first,
             edited_issue=edited, rerun=rerun, after_rerun=after_rerun, forced=forced, after_force=after_force,
-            refused=refused, published_issue=published, after_refusal=after_refusal, build=build,
+            refused=refused, published_issue=published, after_refusal=after_refusal, build=build, publish=publish,
             feed_requests=counts, edits=edits,
         )
     finally:
@@ -491,8 +497,25 @@ def test_issue_page_is_inert_escaped_and_loads_only_from_the_site(pipeline):
     assert images and all((p.output / url.lstrip("/")).is_file() for url in images)
 
 
-def _feed_entry(p: Pipeline, name: str):
-    raw = (p.output / "feeds" / name).read_bytes()
+def test_production_build_loads_only_from_the_public_site(pipeline):
+    p = pipeline
+    assert p.publish.code == 0, p.publish.out
+    out = p.project / "published"
+    html = (out / "digest" / p.month / "index.html").read_text(encoding="utf-8")
+    assert unsafe_markup(html, site=SITE_EMAIL_URL) == []
+    loads = resource_urls(html)
+    assert loads and [url for url in loads if not url.startswith(SITE_EMAIL_URL + "/")] == []
+    for name in ("digest.atom.xml", "digest.rss.xml"):
+        _, entry = _feed_entry(p, name, out)
+        body = entry.content[0].value if name.endswith("atom.xml") else entry.description
+        assert [url for url in resource_urls(body) if not url.startswith(SITE_EMAIL_URL + "/")] == [], name
+        assert unsafe_markup(body) == [], name
+    email_html = (out / "digest" / p.month / "email.html").read_text(encoding="utf-8")
+    assert [url for url in resource_urls(email_html) if not url.startswith(SITE_EMAIL_URL + "/")] == []
+
+
+def _feed_entry(p: Pipeline, name: str, output: Path | None = None):
+    raw = ((output or p.output) / "feeds" / name).read_bytes()
     feed = feedparser.parse(raw)
     assert not feed.bozo, feed.get("bozo_exception")
     entry = next(e for e in feed.entries if e.link.rstrip("/").endswith(f"digest/{p.month}"))
