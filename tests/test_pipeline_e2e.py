@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import policy
@@ -240,7 +241,14 @@ def pipeline(request, tmp_path_factory) -> Pipeline:
         with open(project / "pelicanconf.py", "a", encoding="utf-8") as conf:
             conf.write(f"\nDIGEST_EXCERPT_MODE = {mode!r}\n")
     tz = ZoneInfo(pelicanconf.TIMEZONE)
-    month, dates = _dates(tz, datetime.now(UTC))
+    now = datetime.now(UTC)
+    month_end = (now.astimezone(tz).replace(day=1) + timedelta(days=32)).replace(
+        day=1, hour=0, minute=0, second=0, microsecond=0)
+    if month_end - now < timedelta(seconds=30):
+        # The "future" entry must stay in this month and in the future until compose runs.
+        time.sleep((month_end - now).total_seconds() + 1)
+        now = datetime.now(UTC)
+    month, dates = _dates(tz, now)
     server = FeedServer().start()
     try:
         values = {"BASE": server.base_url, "ELSEWHERE": f"http://127.0.0.2:{server.port}", **dates}
