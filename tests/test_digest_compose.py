@@ -377,6 +377,38 @@ def test_rerun_without_force_keeps_editor_work_and_adds_only_new_items(site, ser
     assert not issue.review_sections
 
 
+
+def test_force_refreshes_untouched_excerpts_and_keeps_rewritten_ones(site, server):
+    def feed(version):
+        return rss("Harbor City Chapter", "https://harbor-city.example.org/", [
+            {"title": f"Harbor post {i}", "link": f"https://harbor-city.example.org/p{i}/", "guid": f"hc-{i}",
+             "date": utc(2025, 3, 1 + i, 12), "description": f"<p>Excerpt {i}, version {version}.</p>"}
+            for i in range(2)
+        ])
+
+    server.route("/hc.xml", body=feed(1))
+    src = source(server, "/hc.xml", "Harbor City Chapter", "https://harbor-city.example.org/")
+    fetch(site.archive, [src])
+    assert site.digest("2025-03")[0] == 0
+    path = site.issue_path("2025-03")
+    # The editor rewrites post 0's excerpt and leaves post 1's as composed.
+    path.write_text(path.read_text().replace("Excerpt 0, version 1.", "A summary written by the editor for post 0."))
+
+    server.route("/hc.xml", body=feed(2))  # both posts were edited at the source
+    fetch(site.archive, [src])
+    assert site.digest("2025-03", force=True)[0] == 0
+    by_key = {item.key.split("#")[-1]: item for item in read_issue(path, site.settings()).items}
+    assert "A summary written by the editor for post 0." in by_key["hc-0"].excerpt_html
+    assert "Excerpt 1, version 2." in by_key["hc-1"].excerpt_html
+
+    # Still the editor's after another forced compose: the fingerprint stays the composed one.
+    server.route("/hc.xml", body=feed(3))
+    fetch(site.archive, [src])
+    assert site.digest("2025-03", force=True)[0] == 0
+    by_key = {item.key.split("#")[-1]: item for item in read_issue(path, site.settings()).items}
+    assert "A summary written by the editor for post 0." in by_key["hc-0"].excerpt_html
+    assert "Excerpt 1, version 3." in by_key["hc-1"].excerpt_html
+
 def test_published_issue_is_frozen(site, server):
     server.route("/hc.xml", body=rss("Harbor City Chapter", "https://harbor-city.example.org/", [
         {"title": "Only post", "link": "https://harbor-city.example.org/only/", "guid": "hc-only",

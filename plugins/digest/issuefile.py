@@ -27,7 +27,9 @@
     ## Held back: Some Source <!-- digest:held -->
 
     <!-- digest:seen
-    every item id ever composed into this file, one a line
+    every item id ever composed into this file, one a line, each after a
+    fingerprint of the excerpt composed for it (so that `--force` can tell
+    an excerpt the editor rewrote from one it may refresh)
     -->
 
 Sections marked `<!-- digest:new -->` or `<!-- digest:held -->` are for the
@@ -37,6 +39,7 @@ every problem is an IssueFileError naming file:line and what to do.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
@@ -74,6 +77,13 @@ MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 _HEADING = re.compile(r"^(#{1,6})(?:\s+(.*?))?\s*$")
 _FIELD = re.compile(r"^([A-Za-z][A-Za-z-]*):(?:\s+(.*?))?\s*$")
 _MARKER = re.compile(r"\s*<!--\s*digest:(\w+)\s*-->\s*$")
+# A seen line: "<excerpt fingerprint> <item id>" (ids never start with 12 hex digits and a space)
+_SEEN_LINE = re.compile(r"([0-9a-f]{12}) (\S.*)")
+
+
+def excerpt_print(body: str) -> str:
+    """A short fingerprint of an excerpt as the file holds it (escaped as written)."""
+    return hashlib.sha256(_safe_body(body.strip("\n")).strip().encode("utf-8")).hexdigest()[:12]
 
 
 @dataclass
@@ -106,6 +116,8 @@ class IssueDoc:
     seen: list[str] = field(default_factory=list)
     report: list[str] = field(default_factory=list)
     path: Path | None = None
+    # item id -> fingerprint of the excerpt as last composed (see excerpt_print)
+    excerpt_prints: dict[str, str] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -148,6 +160,7 @@ def parse_issue_text(text: str, path: str | Path) -> IssueDoc:
     intro: list[str] = []
     sections: list[RawSection] = []
     seen: list[str] = []
+    excerpt_prints: dict[str, str] = {}
     report: list[str] = []
     section: RawSection | None = None
     item: RawItem | None = None
@@ -175,7 +188,13 @@ def parse_issue_text(text: str, path: str | Path) -> IssueDoc:
             if j == len(lines):
                 raise fail(n, f"the digest:{kind} block is not closed; add a line '-->' after its last entry")
             block = [entry.strip() for entry in lines[i + 1 : j] if entry.strip()]
-            (seen if kind == "seen" else report).extend(block)
+            if kind == "report":
+                report.extend(block)
+            for entry in block if kind == "seen" else ():
+                printed = _SEEN_LINE.fullmatch(entry)
+                if printed:
+                    excerpt_prints[printed.group(2)] = printed.group(1)
+                seen.append(printed.group(2) if printed else entry)
             i = j + 1
             continue
         heading = _HEADING.match(line)
@@ -242,7 +261,7 @@ def parse_issue_text(text: str, path: str | Path) -> IssueDoc:
         i += 1
     finish_item()
     return IssueDoc(header=header, intro="\n".join(intro).strip("\n"), sections=sections, seen=seen,
-                    report=report, path=Path(path))
+                    report=report, path=Path(path), excerpt_prints=excerpt_prints)
 
 
 def _is_comment_line(line: str) -> bool:
@@ -328,6 +347,12 @@ def _safe_body(body: str) -> str:
     return "\n".join(out)
 
 
+def _heading_text(title: str) -> str:
+    # Names come from other sites: one line, and no comment delimiters that
+    # could read back as a `<!-- digest:… -->` marker or hide what follows.
+    return plain_title(title.replace("<!--", " ").replace("-->", " "))
+
+
 def format_issue(doc: IssueDoc) -> str:
     out: list[str] = [f"{key}: {doc.header[key]}" for key in HEADER_KEYS]
     out.append("")
@@ -336,22 +361,25 @@ def format_issue(doc: IssueDoc) -> str:
     out.append(doc.intro.strip("\n") or INTRO_PLACEHOLDER)
     for section in doc.sections:
         marker = f" <!-- digest:{section.kind} -->" if section.kind in SPECIAL_KINDS else ""
-        out += ["", f"## {section.title}{marker}"]
+        out += ["", f"## {_heading_text(section.title)}{marker}"]
         if section.kind == "held":
             out.append(HELD_HINT)
         elif section.kind == "new":
             out.append(NEW_HINT)
         for item in section.items:
-            out += ["", f"### {plain_title(item.title)}"]
+            out += ["", f"### {_heading_text(item.title)}"]
             for key in ITEM_KEYS:
                 value = item.fields.get(key)
-                if value:
+                if value and key == "Note":  # the one field that may run over several lines
                     lines = str(value).split("\n")
-                    out.append(f"{key}: {plain_title(lines[0]) if key != 'Note' else lines[0]}")
+                    out.append(f"{key}: {lines[0]}")
                     out += [f"  {extra}" for extra in lines[1:]]
+                elif value:
+                    out.append(f"{key}: {_heading_text(str(value))}")
             if item.body.strip():
                 out += ["", _safe_body(item.body.strip("\n"))]
-    out += ["", "<!-- digest:seen", *doc.seen, "-->", ""]
+    seen = [f"{doc.excerpt_prints[i]} {i}" if i in doc.excerpt_prints else i for i in doc.seen]
+    out += ["", "<!-- digest:seen", *seen, "-->", ""]
     return "\n".join(out)
 
 
@@ -486,10 +514,12 @@ def merge(existing: IssueDoc | None, composed: list[RawSection], header: dict[st
     status), intro, retitles, notes, images, hand-added items and cuts.
     """
     composed_ids = [item.id for section in composed for item in section.items]
+    composed_prints = {item.id: excerpt_print(item.body) for section in composed for item in section.items}
     if existing is None:
         doc = IssueDoc(header=dict(header), intro="", sections=[s for s in composed if s.items],
-                       seen=list(dict.fromkeys(composed_ids)))
+                       seen=list(dict.fromkeys(composed_ids)), excerpt_prints=composed_prints)
         return doc, [item for section in doc.sections for item in section.items]
+    prints = dict(existing.excerpt_prints)
     present = {item.id: item for item in existing.items()}
     cut = set(existing.seen) - set(present)
     seen = list(dict.fromkeys(existing.seen + list(present) + composed_ids))
@@ -515,8 +545,9 @@ def merge(existing: IssueDoc | None, composed: list[RawSection], header: dict[st
                     at = next((i for i, s in enumerate(sections) if s.kind == "held"), len(sections))
                     sections.insert(at, target)
             target.items.extend(fresh)
+            prints.update((item.id, composed_prints[item.id]) for item in fresh)
         doc = IssueDoc(header=dict(existing.header), intro=existing.intro, sections=sections, seen=seen,
-                       report=existing.report, path=existing.path)
+                       report=existing.report, path=existing.path, excerpt_prints=prints)
         return doc, added
     sections = []
     placed: set[str] = set()
@@ -528,8 +559,16 @@ def merge(existing: IssueDoc | None, composed: list[RawSection], header: dict[st
             mine = present.get(item.id)
             if section.kind == "held" and mine is not None and _section_kind(existing, item.id) != "held":
                 continue  # the editor released it from review: it stays where they put it
-            if mine is not None:
-                item = RawItem(title=mine.title, fields=dict(item.fields), body=item.body)
+            if mine is None:
+                prints[item.id] = composed_prints[item.id]
+            else:
+                # An excerpt is refreshed only if the editor left it as composed;
+                # without a fingerprint (an older file) theirs is kept.
+                untouched = prints.get(item.id) == excerpt_print(mine.body)
+                body = item.body if untouched else mine.body
+                if untouched:
+                    prints[item.id] = composed_prints[item.id]
+                item = RawItem(title=mine.title, fields=dict(item.fields), body=body)
                 for key in KEEP_ON_FORCE:
                     if mine.fields.get(key):
                         item.fields[key] = mine.fields[key]
@@ -549,7 +588,7 @@ def merge(existing: IssueDoc | None, composed: list[RawSection], header: dict[st
         target.items.extend(leftovers)
     added = [item for section in sections for item in section.items if item.id not in present]
     doc = IssueDoc(header=dict(existing.header), intro=existing.intro, sections=sections, seen=seen,
-                   report=existing.report, path=existing.path)
+                   report=existing.report, path=existing.path, excerpt_prints=prints)
     return doc, added
 
 
