@@ -16,14 +16,14 @@ from zoneinfo import ZoneInfo
 from pelican.settings import read_settings
 from pelican.utils import slugify
 
-from .people import PeopleFileError
+from .errors import PeopleFileError
 from .people import people_file, read_people
 from .validate import (
     CHAPTER_SIGNATURE,
-    ChapterError,
     PLACEHOLDER_BODY,
     PLACEHOLDER_NOTE_END,
     PLACEHOLDER_SUMMARY,
+    ChapterError,
     content_files,
     display_path,
     validate_site,

@@ -25,7 +25,8 @@ import logging
 from pelican import signals
 from pelican.urlwrappers import Author
 
-from .people import Group, People, PeopleFileError, people_file, read_people
+from .errors import PeopleFileError
+from .people import Group, People, people_file, read_people
 
 logger = logging.getLogger(__name__)
 

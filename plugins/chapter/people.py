@@ -19,11 +19,9 @@ from pathlib import Path
 
 from pelican.utils import slugify
 
+from .errors import PeopleFileError
+
 DEFAULT_PEOPLE_FILE = "content/people.toml"
-
-
-class PeopleFileError(Exception):
-    """people.toml cannot be read; the message names the file and what to fix."""
 
 
 @dataclass(frozen=True)

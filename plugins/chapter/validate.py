@@ -29,7 +29,8 @@ from pelican import signals
 from pelican.urlwrappers import Category
 from pelican.utils import get_date, slugify
 
-from .people import People, PeopleFileError, people_file, read_people
+from .errors import ChapterError, ContentError, PeopleFileError
+from .people import People, people_file, read_people
 
 logger = logging.getLogger(__name__)
 
@@ -68,23 +69,6 @@ HTML_IMAGE_RE = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*([\"'])(.*?)\1", re.IGNOREC
 _MAYBE_LINK_RE = re.compile(r"[{|](?:filename|static|attach)[}|]|!\[|<img", re.IGNORECASE)
 FENCE_RE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
 CODE_SPAN_RE = re.compile(r"(`+).+?\1")
-
-
-class ChapterError(Exception):
-    """Base of every error the chapter plugin raises on purpose."""
-
-
-class ContentError(ChapterError):
-    """Content files are invalid; the message lists file:line: problem, fix."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = list(problems)
-        count = len(self.problems)
-        lines = "\n".join(str(p) for p in self.problems)
-        super().__init__(
-            f"{count} problem{'s' if count != 1 else ''} in the content, "
-            f"nothing was published:\n{lines}"
-        )
 
 
 @dataclass(frozen=True, order=True)

@@ -1,0 +1,24 @@
+"""The chapter plugin's exceptions: one small hierarchy, messages a writer can act on."""
+
+from __future__ import annotations
+
+
+class ChapterError(Exception):
+    """Base of every error the chapter plugin raises on purpose."""
+
+
+class PeopleFileError(ChapterError):
+    """people.toml cannot be read; the message names the file and what to fix."""
+
+
+class ContentError(ChapterError):
+    """Content files are invalid; the message lists file:line: problem, fix."""
+
+    def __init__(self, problems: list):
+        self.problems = list(problems)
+        count = len(self.problems)
+        lines = "\n".join(str(p) for p in self.problems)
+        super().__init__(
+            f"{count} problem{'s' if count != 1 else ''} in the content, "
+            f"nothing was published:\n{lines}"
+        )
