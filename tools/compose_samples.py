@@ -3,7 +3,7 @@
     .venv/bin/invoke sample-digests        # or: .venv/bin/python tools/compose_samples.py
 
 1. serves the fictional chapters' feeds (tests/fixtures/digest_sample/) and
-   two generated PNG pictures from a loopback HTTP server;
+   four generated PNG pictures from a loopback HTTP server;
 2. fetches them with the real fetcher into a temporary archive, then files
    the entries under the sources' public example.org addresses (the ones in
    content/digest/sources.opml), so item ids and links never name 127.0.0.1;
@@ -52,18 +52,21 @@ FEEDS = {
 INTROS = {
     "2026-09": (
         "September was a month of kitchens and spreadsheets. In Harbor City, strikers' families "
-        "fed four hundred people a day while the chapter read the port authority's budget line "
-        "by line; here at home, the Sanctuary City Working Group did the same with the county's "
-        "detainer data.\n\n"
+        "fed four hundred people a day and the strike fund passed forty thousand dollars, while the "
+        "chapter read the port authority's budget line by line; here at home, the Sanctuary City "
+        "Working Group did the same with the county's detainer data.\n\n"
         "If one piece of this issue stays with you, let it be the Lakeview Towers rent strike in "
-        "Eastlake: forty households, two months, and new boilers before the cold comes."
+        "Eastlake: forty households, two months, and new boilers before the cold comes. And if you "
+        "know of a room with a loading door in Northfield, their pantry needs one by November."
     ),
     "2026-10": (
         "The Pier 9 strike is won, our chapter has endorsed the Renters' Protection Ordinance, "
         "and nominations for next year's Steering Committee are open until the end of November.\n\n"
-        "Elsewhere, Northfield is fighting to keep its libraries open on Sundays and Eastlake's "
-        "free tax clinic is looking for greeters. As always: read them at the source, and tell "
-        "us what we missed."
+        "Elsewhere, the Lakeview Towers tenants have made their union permanent, Eastlake members "
+        "are on the Linden Road picket line every morning, and Northfield is fighting both a fare "
+        "increase and Sunday library closures (its pantry, you will be glad to hear, has found a "
+        "home). Eastlake's free tax clinic is looking for greeters. As always: read them at the "
+        "source, and tell us what we missed."
     ),
 }
 NOTES = {
@@ -71,22 +74,68 @@ NOTES = {
         "Worth reading next to our own post on the county's detainer data: "
         "two chapters, two public budgets, the same method."
     ),
+    ("2026-10", "Bring your questions to the county budget hearing"): (
+        "Their one-page guide to public comment is the clearest we have seen. The Bodily "
+        "Autonomy Working Group will borrow it for the health board's November meeting."
+    ),
 }
 
 
-def png(width: int, height: int, bands: list[tuple[int, int, int]]) -> bytes:
-    """A small striped PNG, written by hand so the sample needs no image library."""
-    rows = []
-    for y in range(height):
-        colour = bands[y * len(bands) // height]
-        rows.append(b"\x00" + bytes(colour) * width)
-    raw = zlib.compress(b"".join(rows), 9)
+Colour = tuple[int, int, int]
+Box = tuple[int, int, int, int, Colour]  # x0, y0, x1, y1 (exclusive), colour
+
+
+def _encode_png(width: int, height: int, pixels: list[bytearray]) -> bytes:
+    """RGB rows -> PNG bytes, written by hand so the sample needs no image library."""
+    raw = zlib.compress(b"".join(b"\x00" + bytes(row) for row in pixels), 9)
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+
+
+def png(width: int, height: int, bands: list[Colour]) -> bytes:
+    """A small striped PNG."""
+    return _encode_png(width, height, [bytearray(bytes(bands[y * len(bands) // height]) * width)
+                                       for y in range(height)])
+
+
+def drawing(width: int, height: int, background: Colour, boxes: list[Box]) -> bytes:
+    """A small PNG of filled rectangles on a background, later boxes on top."""
+    pixels = [bytearray(bytes(background) * width) for _ in range(height)]
+    for x0, y0, x1, y1, colour in boxes:
+        for y in range(max(y0, 0), min(y1, height)):
+            pixels[y][3 * max(x0, 0):3 * min(x1, width)] = bytes(colour) * (min(x1, width) - max(x0, 0))
+    return _encode_png(width, height, pixels)
+
+
+RED, BLUE, PINK, CREAM, INK = (161, 37, 27), (23, 74, 104), (246, 230, 226), (255, 241, 184), (28, 28, 30)
+
+
+def clinic_chart() -> bytes:
+    """Six bars, 2022-2027, the grant shrinking: the Harbor City budget post's chart."""
+    grants = [182, 176, 150, 148, 139, 111]  # thousands of dollars, fictional
+    boxes: list[Box] = [(30, 20, 33, 214, INK), (30, 211, 400, 214, INK)]  # axes
+    for i, grant in enumerate(grants):
+        left = 48 + i * 58
+        boxes.append((left, 211 - grant, left + 40, 211, BLUE if i < 5 else RED))
+    return drawing(420, 240, PINK, boxes)
+
+
+def lakeview_vote() -> bytes:
+    """A lobby meeting seen from the back: rows of people, most with a hand up."""
+    boxes: list[Box] = [(0, 170, 360, 240, (200, 190, 170))]  # floor
+    for row, (top, size) in enumerate(((70, 14), (110, 18), (150, 22))):
+        for col in range(7 - row):
+            x = 24 + row * 20 + col * (48 + row * 4)
+            colour = (BLUE, RED, (90, 110, 60))[(col + row) % 3]
+            boxes.append((x, top, x + size, top + size, INK))  # head
+            boxes.append((x - 4, top + size, x + size + 4, top + 3 * size, colour))  # body
+            if (col * 3 + row) % 4:  # hand up
+                boxes.append((x + size + 2, top - size, x + size + 6, top + size, colour))
+    return drawing(360, 240, CREAM, boxes)
 
 
 def serve(server: FeedServer) -> None:
@@ -98,6 +147,11 @@ def serve(server: FeedServer) -> None:
                  content_type="image/png")
     server.route("/media/bus-petition.png", body=png(400, 300, [(23, 74, 104), (251, 249, 244), (255, 241, 184)]),
                  content_type="image/png")
+    server.route("/wp-content/uploads/2026/10/clinic-grant-chart.png",
+                 body=clinic_chart(), content_type="image/png")
+    # eastlake.xml names this one by a relative address (images/…), resolved against the feed's.
+    server.route("/eastlake/news/images/lakeview-vote.png",
+                 body=lakeview_vote(), content_type="image/png")
 
 
 def main() -> int:
