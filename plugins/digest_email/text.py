@@ -235,16 +235,17 @@ def render_text(issue: EmailIssue) -> str:
             if item.image and item.image.alt:
                 blank()
                 para(f"[Image: {item.image.alt}]")
-            if item.excerpt_html:
-                blank()
-                out.extend(html_to_lines(item.excerpt_html, refs))
+            # The same order as the issue page: note, excerpt, also in, read at.
             if item.note_html:
                 blank()
                 out.extend(html_to_lines(item.note_html, refs, lead="Editor's note:"))
+            if item.excerpt_html:
+                blank()
+                out.extend(html_to_lines(item.excerpt_html, refs))
             blank()
-            para(f"{item.read_at} [{n}]")
             if item.also_in:
                 para("Also in: " + ", ".join(item.also_in))
+            para(f"{item.read_at} [{n}]")
 
     blank()
     out.append(RULE)
