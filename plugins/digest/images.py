@@ -12,14 +12,13 @@ from __future__ import annotations
 import hashlib
 import html as htmllib
 import logging
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import httpx
 
 from .clean import is_http_url
+from .files import write_atomically
 
 logger = logging.getLogger(__name__)
 
@@ -111,12 +110,7 @@ class ImageFetcher:
         name = f"{hashlib.sha256(data).hexdigest()}.{ALLOWED_TYPES[real]}"
         target = self.dir / name
         if not target.exists():
-            self.dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".img.", suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
+            write_atomically(target, data)
         return f"{self.rel_dir}/{name}"
 
 

@@ -40,9 +40,7 @@ every problem is an IssueFileError naming file:line and what to do.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -52,6 +50,7 @@ import markdown
 from . import digestconf
 from .clean import is_http_url, plain_title, sanitise
 from .errors import IssueFileError
+from .files import write_atomically
 from .models import DigestIssue, DigestItem, DigestSection, ItemImage
 
 HEADER_KEYS = ("Title", "Date", "Issue", "Month", "Status")
@@ -385,20 +384,7 @@ def format_issue(doc: IssueDoc) -> str:
 
 def write_issue(doc: IssueDoc, path: str | Path) -> None:
     """Write atomically: a reader (or a crash) sees the old file or the new one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = format_issue(doc)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; an issue file is ordinary content
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, format_issue(doc).encode("utf-8"), durable=True)
 
 
 # --- Reading for readers -----------------------------------------------------

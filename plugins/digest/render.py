@@ -16,8 +16,8 @@ Drafts (`Status: draft`) are rendered only when DIGEST_SHOW_DRAFTS is True
 
 from __future__ import annotations
 
+import io
 import logging
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from pelican.generators import Generator
 
 from . import digestconf
 from .errors import IssueFileError
+from .files import write_atomically
 from .issuefile import MONTH, read_issue
 from .models import DigestIssue
 
@@ -153,11 +154,9 @@ class DigestGenerator(Generator):
                     updateddate=issue.date,
                 )
             path = Path(self.output_path) / target
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + ".tmp")
-            with open(tmp, "w", encoding="utf-8") as handle:
-                feed.write(handle, "utf-8")
-            os.replace(tmp, path)
+            text = io.StringIO()
+            feed.write(text, "utf-8")
+            write_atomically(path, text.getvalue().encode("utf-8"))
             signals.feed_written.send(str(path), context=self.context, feed=feed)
 
 

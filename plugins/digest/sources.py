@@ -17,9 +17,7 @@ OPML is read with expat (stdlib) rather than listparser: listparser drops
 from __future__ import annotations
 
 import configparser
-import os
 import re
-import tempfile
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 from email.utils import format_datetime
@@ -28,6 +26,7 @@ from urllib.parse import urlsplit
 from xml.parsers import expat
 
 from .errors import SourcesFileError
+from .files import write_atomically
 from .models import Source
 
 
@@ -234,21 +233,6 @@ def new_opml(sources: list[Source], title: str = "Digest sources") -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write via a temporary file and rename: the file is never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        if path.exists():
-            os.chmod(temporary, path.stat().st_mode & 0o777)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def add_sources(path: str | Path, sources: list[Source]) -> tuple[list[Source], list[Source]]:
     """Append the sources whose feed URL is not yet in the file.
 
@@ -268,7 +252,7 @@ def add_sources(path: str | Path, sources: list[Source]) -> tuple[list[Source], 
     if not added:
         return added, skipped
     if not path.exists():
-        _write_atomically(path, new_opml(added))
+        write_atomically(path, new_opml(added))
         return added, skipped
     data = path.read_bytes()
     at = data.rfind(b"</body>")
@@ -282,5 +266,5 @@ def add_sources(path: str | Path, sources: list[Source]) -> tuple[list[Source], 
     lines = b"".join(indent + ET.tostring(_outline(s), encoding="utf-8").replace(b" />", b"/>") + b"\n" for s in added)
     if line_start == at:
         lines = b"\n" + lines
-    _write_atomically(path, data[:line_start] + lines + data[line_start:])
+    write_atomically(path, data[:line_start] + lines + data[line_start:])
     return added, skipped

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from digest.files import write_atomically
 from digest.models import DigestIssue
 
 from .errors import EmailError
@@ -56,20 +56,6 @@ def issue_dir(output_path: str | os.PathLike, issue: DigestIssue) -> Path:
     return target
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temporary file and rename, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_issue(issue: DigestIssue, settings: EmailSettings, output_path, lang: str = "en") -> Path:
     """Render and write the four files; warn if email.html is over the clip size."""
     files = render_issue(issue, settings, lang=lang)
@@ -87,7 +73,7 @@ def write_issue(issue: DigestIssue, settings: EmailSettings, output_path, lang: 
             f"{settings.max_bytes:,}",
         )
     for name, data in files.contents().items():
-        _write_atomic(target / name, data)
+        write_atomically(target / name, data)
     return target
 
 
