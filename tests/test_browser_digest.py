@@ -13,11 +13,10 @@ import pytest
 from tests.feedserver import FeedServer
 from test_digest_compose import HOSTILE_HTML, HOSTILE_TITLE
 from test_digest_support import Site, fetch, png, rss, source, utc
+from tests.browser import launch_chromium
 
 pytestmark = pytest.mark.browser
 
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run"]
 
 PAYLOADS = HOSTILE_HTML + """
 <img src="https://evil.example.com/beacon.gif" alt="beacon">
@@ -60,7 +59,7 @@ def test_hostile_issue_page_is_inert(tmp_path, mode):
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
+            browser = launch_chromium(p)
             page = browser.new_page()
             dialogs, requests = [], []
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

@@ -16,17 +16,10 @@ from digest_email.build import write_issue
 from digest_email.settings import EmailSettings
 
 from tests.test_email_fixtures import make_issue, tiny_png
+from tests.browser import launch_chromium
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 LONG_URL = "https://northfield.example.net/" + "a-very-long-path-segment-without-breaks-" * 4
 
 
@@ -84,7 +77,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = launch_chromium(p)
         yield browser
         browser.close()
 

@@ -10,19 +10,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from tests.browser import launch_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +25,7 @@ def browser():
     if not Path("/usr/bin/chromium").exists():
         pytest.fail("The browser tests need Debian's Chromium: `sudo apt-get install chromium`.")
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
+        chromium = launch_chromium(p)
         yield chromium
         chromium.close()
 

@@ -36,12 +36,11 @@ import pytest
 
 from tests.feedserver import FeedServer
 from test_digest_support import png
+from tests.browser import launch_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "pipeline"
 BIN = Path(sys.executable).parent
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run"]
 SITE_EMAIL_URL = "https://millbrook.example.org"  # DIGEST_EMAIL_SITEURL of pelicanconf.py
 # A 1x1 GIF: what a tracking pixel really is.
 PIXEL_GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
@@ -603,7 +602,7 @@ def test_issue_page_in_chromium_runs_nothing_and_asks_no_other_host(pipeline):
     feed_requests = len(p.server.requests)
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
+            browser = launch_chromium(pw)
             page = browser.new_page()
             dialogs, requests, failed = [], [], []
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
