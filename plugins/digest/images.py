@@ -13,6 +13,7 @@ import hashlib
 import html as htmllib
 import logging
 import re
+import time
 from pathlib import Path
 
 import httpx
@@ -46,9 +47,12 @@ class ImageFetcher:
         self.rel_dir = f"digests/images/{month}"
         self.dir = Path(content_dir) / self.rel_dir
         self.max_bytes = max_bytes
+        self.timeout = timeout
         self._client = client or httpx.Client(
             timeout=httpx.Timeout(timeout), follow_redirects=True, max_redirects=5,
-            headers={"User-Agent": user_agent, "Accept": ", ".join(ALLOWED_TYPES)},
+            # Images are compressed already; refusing transfer encodings means
+            # the size cap counts the bytes that arrive (no decompression bomb).
+            headers={"User-Agent": user_agent, "Accept": ", ".join(ALLOWED_TYPES), "Accept-Encoding": "identity"},
         )
         self._own_client = client is None
         self._cache: dict[str, str | None] = {}
@@ -79,6 +83,9 @@ class ImageFetcher:
         if not is_http_url(url):
             self._fail(url, "not an http(s) address")
             return None
+        # httpx's timeout is per read: a server dripping a byte at a time would
+        # never trip it, so the whole download also has a deadline.
+        deadline = time.monotonic() + self.timeout
         try:
             with self._client.stream("GET", url) as response:
                 if response.status_code != 200:
@@ -92,11 +99,18 @@ class ImageFetcher:
                 if length and length.isdigit() and int(length) > self.max_bytes:
                     self._fail(url, f"{length} bytes is over DIGEST_IMAGE_MAX_BYTES ({self.max_bytes})")
                     return None
+                encoding = response.headers.get("content-encoding", "identity").strip().lower()
+                if encoding not in ("", "identity"):
+                    self._fail(url, f"sent with Content-Encoding {encoding}, which images do not need")
+                    return None
                 chunks, size = [], 0
-                for chunk in response.iter_bytes():
+                for chunk in response.iter_raw():
                     size += len(chunk)
                     if size > self.max_bytes:
                         self._fail(url, f"more than DIGEST_IMAGE_MAX_BYTES ({self.max_bytes}) bytes")
+                        return None
+                    if time.monotonic() > deadline:
+                        self._fail(url, f"took longer than DIGEST_IMAGE_TIMEOUT ({self.timeout:g} s)")
                         return None
                     chunks.append(chunk)
         except httpx.HTTPError as error:

@@ -1,0 +1,67 @@
+"""Images are copied into the site at compose time: only real images, bounded in
+size and time, whatever the other site sends."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+import pytest
+from digest.images import ImageFetcher
+
+from test_digest_support import png
+from tests.feedserver import FeedServer, endless, gzip_bomb
+
+
+@pytest.fixture
+def server():
+    with FeedServer() as srv:
+        yield srv
+
+
+def fetcher(tmp_path, **options):
+    options.setdefault("max_bytes", 50_000)
+    options.setdefault("timeout", 1.0)
+    return ImageFetcher(tmp_path, "2025-03", **options)
+
+
+def test_a_real_image_is_stored_once_under_its_hash(tmp_path, server):
+    image = png(6, 4)
+    server.route("/a.png", body=image, content_type="image/png")
+    server.route("/same.png", body=image, content_type="image/png")
+    with fetcher(tmp_path) as images:
+        first, second = images.fetch(server.url("/a.png")), images.fetch(server.url("/same.png"))
+    assert first == second == f"digests/images/2025-03/{hashlib.sha256(image).hexdigest()}.png"
+    assert (tmp_path / first).read_bytes() == image
+    assert images.failures == []
+
+
+@pytest.mark.parametrize(
+    "route, reason",
+    [
+        ({"body": b'<svg xmlns="http://www.w3.org/2000/svg"><script>x()</script></svg>',
+          "content_type": "image/svg+xml"}, "is not one of png"),
+        ({"body": b"<html>not an image</html>", "content_type": "image/png"}, "bytes are not"),
+        ({"body": png(), "content_type": "image/png", "status": 404}, "HTTP 404"),
+        ({"body": endless(b"\x89PNG" * 4096), "content_type": "image/png", "content_length": False},
+         "more than DIGEST_IMAGE_MAX_BYTES"),
+        ({"body": gzip_bomb(50_000_000), "content_type": "image/png", "gzip_encoded": True}, "Content-Encoding gzip"),
+    ],
+    ids=["svg", "html-claiming-png", "404", "endless", "gzip-bomb"],
+)
+def test_anything_but_a_plain_image_is_refused_and_nothing_is_stored(tmp_path, server, route, reason):
+    server.route("/x", **route)
+    with fetcher(tmp_path) as images:
+        assert images.fetch(server.url("/x")) is None
+    assert len(images.failures) == 1 and reason in images.failures[0], images.failures
+    assert not list(tmp_path.rglob("*.png"))
+
+
+def test_a_server_dripping_bytes_is_dropped_at_the_deadline(tmp_path, server):
+    # Each byte arrives well within the per-read timeout; only a total deadline ends it.
+    server.route("/slow.png", body=png(40, 40), content_type="image/png", trickle=0.2)
+    started = time.monotonic()
+    with fetcher(tmp_path, timeout=1.0) as images:
+        assert images.fetch(server.url("/slow.png")) is None
+    assert time.monotonic() - started < 3
+    assert "took longer than DIGEST_IMAGE_TIMEOUT" in images.failures[0]
