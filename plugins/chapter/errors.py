@@ -17,8 +17,9 @@ class ContentError(ChapterError):
     def __init__(self, problems: list):
         self.problems = list(problems)
         count = len(self.problems)
-        lines = "\n".join(str(p) for p in self.problems)
+        # The problems themselves are printed one a line as they are found
+        # (Pelican's log would wrap them); the message only sums them up.
         super().__init__(
-            f"{count} problem{'s' if count != 1 else ''} in the content, "
-            f"nothing was published:\n{lines}"
+            f"{count} problem{'s' if count != 1 else ''} in the content (listed above), "
+            "nothing was published"
         )

@@ -573,7 +573,7 @@ def check_before_build(generator) -> None:
     _reader_failures.reasons.clear()
     problems = validate_site(generator.settings)
     if problems:
-        raise ContentError(problems)
+        _fail_build(problems)
 
 
 def check_after_reading(generators) -> None:
@@ -594,6 +594,15 @@ def check_after_reading(generators) -> None:
                 f"Pelican could not read this file{detail}; fix it, or run `invoke check` for details",
             )
         )
+    _fail_build(problems)
+
+
+def _fail_build(problems: list) -> None:
+    """Print each problem as one `file:line: …` line, then stop the build."""
+    # stdout, where Pelican's log goes too, so the summary comes after them.
+    for problem in problems:
+        print(problem)
+    sys.stdout.flush()
     raise ContentError(problems)
 
 
