@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def freeze(python: Path) -> list[str]:
     out = subprocess.run([python, "-m", "pip", "freeze"], check=True, capture_output=True, text=True).stdout
-    return sorted(line for line in out.splitlines() if line and not line.startswith("#"))
+    return sorted((line for line in out.splitlines() if line and not line.startswith("#")), key=str.lower)
 
 
 def main() -> int:
