@@ -1,6 +1,6 @@
 """Settings for a local (development) build of the Millbrook chapter site.
 
-Every setting this project adds is documented in the README's settings table.
+Every setting this project adds is documented in docs/settings.md.
 `publishconf.py` imports this file and overrides what differs in production.
 """
 

@@ -5,7 +5,7 @@
         archive.entries_between(start, end)                       # for compose
         archive.sources_health()                                  # for `invoke sources`
 
-Design (see the README, section “Archive storage schema”):
+Design (see docs/development.md, section “Archive storage schema”):
 
 * stdlib sqlite3, WAL journal, one transaction per source: a fetch killed at
   any moment leaves every source either fully stored or untouched.
@@ -182,7 +182,7 @@ class Archive:
             raise ArchiveError(
                 f"{self.path}: not a usable archive ({error}). If this file is not the "
                 "feed archive, point DIGEST_ARCHIVE or --archive elsewhere; if it is a "
-                "damaged archive, restore it from a backup (see the README, section “The feed archive”)"
+                "damaged archive, restore it from a backup (see docs/editors.md, section “Keeping the archive between runs”)"
             ) from None
 
     # --- lifecycle ---------------------------------------------------------

@@ -102,7 +102,7 @@ def fetch(root: Path, conf: Path, sources=None, archive=None, quiet: bool = Fals
     except _BadUsage:
         return 2
     if not source_list:
-        console.print(f"{sources_path}: lists no sources yet; add <outline xmlUrl=…> lines (see the README, section “The feed archive”)")
+        console.print(f"{sources_path}: lists no sources yet; add <outline xmlUrl=…> lines (see docs/editors.md, section “The sources file”)")
         return 0
     fetch_settings = FetchSettings.from_settings(settings)
     tz = _site_tz(settings)
@@ -302,7 +302,7 @@ def import_sources(root: Path, conf: Path, file, sources=None, archive=None, **_
 
 
 def digest(root: Path, conf: Path, *, month: str, archive=None, sources=None, force: bool = False, **_options) -> int:
-    """Compose the month's issue into content/digests/YYYY-MM.md (see the README, section “The monthly digest”)."""
+    """Compose the month's issue into content/digests/YYYY-MM.md (see docs/editors.md, section “The monthly digest”)."""
     from .make_issue import run_digest
 
     try:

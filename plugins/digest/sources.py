@@ -121,7 +121,7 @@ def load_sources(path: str | Path) -> list[Source]:
         data = path.read_bytes()
     except FileNotFoundError:
         raise SourcesFileError(
-            f"{path}: file not found; create it (see the README, section “The feed archive”) "
+            f"{path}: file not found; create it (see docs/editors.md, section “The sources file”) "
             "or point DIGEST_SOURCES / --sources at your sources file"
         ) from None
     except IsADirectoryError:

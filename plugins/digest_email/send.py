@@ -47,7 +47,7 @@ class SmtpSettings:
             raise SettingsError(
                 "SMTP_HOST is not set. Set the SMTP_* variables for your mail provider, e.g. "
                 "SMTP_HOST=smtp.example.org SMTP_PORT=587 SMTP_USER=you@example.org SMTP_PASSWORD=… "
-                "(see the README, section “The email edition”)."
+                "(see docs/editors.md, section “Test sends”)."
             )
         raw_port = (env.get("SMTP_PORT") or "587").strip()
         try:

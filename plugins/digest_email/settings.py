@@ -1,6 +1,6 @@
 """The email edition's settings, read once from the Pelican settings dict.
 
-Every setting has a default here; the README's settings table documents them.
+Every setting has a default here; docs/settings.md documents them.
 """
 
 from __future__ import annotations
