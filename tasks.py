@@ -26,10 +26,15 @@ PUBLISH_CONF = ROOT / "publishconf.py"
 
 
 def _pelican(c, settings: Path, extra: str = "") -> None:
-    # The chapter plugin validates every content file during the build and
-    # stops it, naming file and line, so bare `pelican` is just as safe.
-    with c.cd(str(ROOT)):
-        c.run(f'"{PYTHON}" -m pelican content -s "{settings}" {extra}', pty=False)
+    # Builds into a fresh folder and swaps it in only if the build succeeded,
+    # so a failed build or publish leaves the last good output/ whole.
+    import shlex
+
+    from chapter import publish
+
+    code = publish.build_site(ROOT, settings, extra=shlex.split(extra))
+    if code:
+        raise Exit(code=code)
 
 
 # --- Site (writers) -----------------------------------------------------------
