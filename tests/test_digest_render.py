@@ -12,6 +12,7 @@ import pytest
 
 from digest.errors import IssueFileError
 from digest.issuefile import parse_issue_text, read_issue_doc, write_issue
+from tests.cli_env import lines_with, wide_log_env
 from tests.feedserver import FeedServer
 from test_digest_support import REPO, Site, fetch, png, rss, source, utc
 
@@ -164,6 +165,8 @@ def test_invalid_issue_file_fails_the_build_naming_file_and_line(composed):
     assert f"{path}:{item_line}:" in str(error.value)
     # And through the pelican command, as `make build` runs it.
     run = subprocess.run([sys.executable, "-m", "pelican", str(composed.content), "-s", str(composed.conf), "-o",
-                          str(composed.root / "out2")], capture_output=True, text=True, cwd=REPO, timeout=120)
+                          str(composed.root / "out2")], capture_output=True, text=True, cwd=REPO, timeout=120,
+                         env=wide_log_env())
     assert run.returncode != 0
-    assert f"2025-02.md:{item_line}" in (run.stdout + run.stderr).replace("\n", "")
+    # One whole line names the file and line (no un-wrapping of the console output).
+    assert lines_with(run.stdout + run.stderr, f"{path}:{item_line}: item "), run.stdout + run.stderr
