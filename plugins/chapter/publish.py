@@ -166,7 +166,7 @@ def build_site(root: Path, conf: Path, *, output: Path | None = None, extra: lis
             return 1
         os.chmod(fresh, 0o755)  # mkdtemp makes 0700; a web server must read it
         try:
-            code = _run_pelican(root, conf, fresh, extra or [], dict(env or os.environ, CHAPTER_BUILD_SHOWN_AS=shown))
+            code = _run_pelican(root, conf, fresh, extra or [], dict(env or os.environ, PUBLISH_OUTPUT_SHOWN_AS=shown))
             if code != 0:
                 print(
                     f"The build failed (see above); {shown} was left as it was, "
@@ -242,7 +242,7 @@ def _child() -> None:
 
     if "-D" not in sys.argv and "--debug" not in sys.argv:
         output = Path(sys.argv[sys.argv.index("-o") + 1])
-        shown = os.environ.get("CHAPTER_BUILD_SHOWN_AS") or str(output)
+        shown = os.environ.get("PUBLISH_OUTPUT_SHOWN_AS") or str(output)
         logging.getLogger("pelican").addFilter(_OneLineErrors(output, shown))
     sys.argv[0] = "pelican"
     sys.exit(pelican.main(sys.argv[1:]))

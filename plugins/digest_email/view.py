@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import urlsplit, urlunsplit
 
+import idna
 import nh3
 from digest.models import DigestIssue
 
@@ -22,6 +25,18 @@ EMAIL_TAGS = {
     "h1", "h2", "h3", "h4", "h5", "h6",
 }
 EMAIL_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt"}, "abbr": {"title"}}
+# css-inline walks the document recursively: 15,000 nested elements crashed
+# it (a segmentation fault, no output). No mail client needs more than this.
+MAX_DEPTH = 12
+# Lists and quotes indent; past two levels they only push text off a phone
+# screen (nested lists made an email 10,080 px wide at 375 px).
+MAX_NESTING = 2
+_NESTING_TAGS = {"ul", "ol", "blockquote"}
+_VOID_TAGS = {"br", "img", "hr", "wbr"}
+# Explicit bidi embeddings, overrides and isolates: in a name from another
+# site, U+202E reversed the byline and the text after it. (LRM/RLM only mark
+# direction and stay.)
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt=)")
 _IMG_WITHOUT_SRC = re.compile(r"<img\b(?![^>]*\ssrc=)[^>]*>")
 
@@ -65,6 +80,8 @@ class EmailIssue:
     intro_html: str
     sections: list[EmailSection]
     settings: EmailSettings
+    # Shown above everything in a preview build's copy of a draft or scheduled issue.
+    banner: str = ""
 
     @property
     def items(self) -> list[EmailItem]:
@@ -91,18 +108,139 @@ def clean_fragment(html: str | None, settings: EmailSettings) -> str:
     )
     # nh3 serialises every attribute quoted with ">" escaped, so these are exact.
     cleaned = _IMG_WITHOUT_SRC.sub("", cleaned)
-    return _IMG_WITHOUT_ALT.sub('<img alt=""', cleaned).strip()
+    cleaned = _IMG_WITHOUT_ALT.sub('<img alt=""', cleaned).strip()
+    return cap_depth(cleaned)
+
+
+class _DepthCap(HTMLParser):
+    """Re-emits serialised HTML without the elements nested too deep.
+
+    Past MAX_DEPTH elements the tags are dropped and their text kept; lists
+    and quotes past MAX_NESTING lose their own tag (items become plain
+    blocks). Input is nh3's output: balanced, attributes quoted."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.out: list[str] = []
+        self.stack: list[tuple[str, str | None]] = []  # (tag, the tag written for it or None)
+        self.depth = 0  # elements written and still open
+        self.nesting = 0  # lists and quotes written and still open
+
+    def handle_starttag(self, tag, attrs):
+        text = self.get_starttag_text() or f"<{tag}>"
+        if tag in _VOID_TAGS:
+            self.out.append(text)
+            return
+        written: str | None = tag
+        if tag in _NESTING_TAGS and self.nesting >= MAX_NESTING:
+            written = None
+        elif tag == "li" and self._list_dropped():
+            written, text = "div", "<div>"
+        if written is not None and self.depth >= MAX_DEPTH:
+            written = None
+        self.stack.append((tag, written))
+        if written is not None:
+            self.out.append(text)
+            self.depth += 1
+            self.nesting += written in _NESTING_TAGS
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+
+    def _list_dropped(self) -> bool:
+        for tag, written in reversed(self.stack):
+            if tag in ("ul", "ol"):
+                return written is None
+        return False
+
+    def handle_endtag(self, tag):
+        if tag in _VOID_TAGS or not any(t == tag for t, _ in self.stack):
+            return
+        while self.stack:
+            open_tag, written = self.stack.pop()
+            if written is not None:
+                self.out.append(f"</{written}>")
+                self.depth -= 1
+                self.nesting -= written in _NESTING_TAGS
+            if open_tag == tag:
+                break
+
+    def handle_data(self, data):
+        self.out.append(data)
+
+    def handle_entityref(self, name):
+        self.out.append(f"&{name};")
+
+    def handle_charref(self, name):
+        self.out.append(f"&#{name};")
+
+    def result(self) -> str:
+        self.close()
+        while self.stack:
+            self.handle_endtag(self.stack[-1][0])
+        return "".join(self.out)
+
+
+def cap_depth(html: str) -> str:
+    """`html` with at most MAX_DEPTH nested elements and MAX_NESTING nested lists or quotes."""
+    if html.count("<") <= 2 * MAX_NESTING:
+        return html  # too few tags to nest too deep
+    parser = _DepthCap()
+    parser.feed(html)
+    return parser.result()
+
+
+def plain_name(text: str | None) -> str:
+    """A title or name from another site, without bidi embeddings and overrides."""
+    return _BIDI_CONTROLS.sub("", text or "")
+
+
+def ascii_host(url: str | None) -> str | None:
+    """The URL with its host in ASCII (IDNA): a host mixing scripts
+    ("pаypal.example" with a Cyrillic "а") then reads as "xn--…", not as the
+    host it imitates, in the plain-text edition's list of links."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if host.isascii():
+        return url
+    try:
+        encoded = idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError:
+        # Not a valid international name at all: plain punycode, still ASCII.
+        encoded = ".".join(
+            label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii")
+            for label in host.split(".")
+        )
+    netloc = parts.netloc.rsplit("@", 1)
+    userinfo = netloc[0] + "@" if len(netloc) == 2 else ""
+    port = f":{parts.port}" if parts.port else ""
+    return urlunsplit((parts.scheme, f"{userinfo}{encoded}{port}", parts.path, parts.query, parts.fragment))
 
 
 def _url_filter(settings: EmailSettings, tag: str, attr: str, value: str) -> str | None:
     if attr not in ("href", "src"):
         return value
-    url = settings.absolute(value)
+    url = ascii_host(settings.absolute(value))
     # Images only from the chapter's own site: the issue holds local copies, and
     # an image from another host would tell that host who opened the email.
     if tag == "img" and url is not None and not url.startswith(settings.siteurl + "/"):
         return None
     return url
+
+
+def preview_banner(issue: DigestIssue) -> str:
+    """The warning a test copy of an unpublished issue carries ("" for a published one)."""
+    if issue.preview == "draft":
+        return "DRAFT: a test copy of an issue that is not published yet. Do not forward."
+    if issue.preview == "scheduled":
+        return f"SCHEDULED: this issue is published on {issue.date:%Y-%m-%d %H:%M}. Test copy; do not forward."
+    return ""
+
+
+def subject_prefix(issue: DigestIssue) -> str:
+    return {"draft": "[DRAFT] ", "scheduled": "[SCHEDULED] "}.get(issue.preview, "")
 
 
 def prepare(issue: DigestIssue, settings: EmailSettings) -> EmailIssue:
@@ -111,30 +249,30 @@ def prepare(issue: DigestIssue, settings: EmailSettings) -> EmailIssue:
     for section in issue.sections:
         items = []
         for item in section.items:
-            link = settings.absolute(item.link)
+            link = ascii_host(settings.absolute(item.link))
             if link is None:  # the issue file only holds http(s) links; be safe anyway
                 continue
             image = None
             if item.image is not None and item.image.src:
                 src = settings.absolute(item.image.src)
                 if src:
-                    image = EmailImage(src=src, alt=item.image.alt or "")
+                    image = EmailImage(src=src, alt=plain_name(item.image.alt))
             items.append(
                 EmailItem(
-                    title=item.title,
+                    title=plain_name(item.title),
                     link=link,
-                    source_title=item.source_title,
-                    source_url=settings.absolute(item.source_url),
-                    author=item.author or None,
+                    source_title=plain_name(item.source_title),
+                    source_url=ascii_host(settings.absolute(item.source_url)),
+                    author=plain_name(item.author) or None,
                     date=item.date.strftime(fmt),
                     excerpt_html=clean_fragment(item.excerpt_html, settings),
                     note_html=clean_fragment(item.note_html, settings) or None,
                     image=image,
-                    also_in=list(item.also_in or []),
+                    also_in=[plain_name(name) for name in item.also_in or []],
                     read_at=(
                         "Read on our site"
                         if link.startswith(settings.siteurl + "/")
-                        else f"Read at {item.source_title}"
+                        else f"Read at {plain_name(item.source_title)}"
                     ),
                 )
             )
@@ -150,4 +288,5 @@ def prepare(issue: DigestIssue, settings: EmailSettings) -> EmailIssue:
         intro_html=clean_fragment(issue.intro_html, settings),
         sections=sections,
         settings=settings,
+        banner=preview_banner(issue),
     )
