@@ -1,5 +1,8 @@
 """Every command of the project, as invoke tasks: `.venv/bin/invoke --list`.
 
+Writers' and editors' commands are listed first; development tasks are listed
+apart, under `dev.` (`invoke test` and the other old names still work).
+
 The Makefile only wraps these. Each task is a thin shell around a plugin's
 `cli` module, so the logic lives (and is tested) in `plugins/`.
 """
@@ -11,7 +14,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from invoke import Exit, task
+from invoke import Collection, Exit, task
 
 ROOT = Path(__file__).resolve().parent
 # Pelican loads plugins from plugins/ as top-level packages; import them the
@@ -199,3 +202,47 @@ def lock(c):
     """Re-pin requirements*.lock from pyproject.toml in a scratch venv."""
     with c.cd(str(ROOT)):
         c.run(f'"{PYTHON}" tools/lock.py')
+
+
+# --- Command groups: what `invoke --list` shows ------------------------------------
+#
+# Writers' and editors' commands are top-level; development tasks are listed
+# apart, as `dev.<task>`. The names already typed in the Makefile, the docs and
+# CI (`invoke test`, `invoke bench`, ...) and the second half of
+# `invoke sources import FILE` keep working, without being listed a second time.
+
+
+class _Unlisted(Collection):
+    """One task run by this collection's own name (`invoke test`), not listed.
+
+    invoke lists a collection's `tasks` but parses and runs what `task_names`
+    and `task_with_config` answer; a collection's default task answers to the
+    collection's name.
+    """
+
+    def __init__(self, name: str, the_task):
+        super().__init__(name)
+        self.the_task = the_task
+        self.default = "run"
+
+    @property
+    def task_names(self):
+        return {"run": []}
+
+    def task_with_config(self, name):
+        return self.the_task, self.configuration()
+
+
+WRITERS_AND_EDITORS = (build, check, clean, digest, fetch, new, publish, send_test, serve, sources)
+DEVELOPMENT = {"test": test, "setup-test": setup_test, "bench": bench, "lock": lock, "sample-digests": sample_digests}
+
+ns = Collection()
+for _task in WRITERS_AND_EDITORS:
+    ns.add_task(_task)
+dev = Collection("dev")
+for _name, _task in DEVELOPMENT.items():
+    dev.add_task(_task, name=_name)
+    ns.add_collection(_Unlisted(_name, _task))
+ns.add_collection(dev)
+ns.add_collection(_Unlisted("import", import_sources))  # `invoke sources import FILE`
+
