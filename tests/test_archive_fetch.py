@@ -3,7 +3,6 @@ into a real SQLite archive: what is stored, and what health is reported."""
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -179,7 +178,7 @@ def test_slow_source_within_timeout_is_stored(server, archive):
     src = source(server, "/slow.xml")
     (result,) = fetch_all([src], archive, FAST)
     assert result.outcome == "fetched" and result.new == 3
-    assert result.elapsed >= 0.4
+    assert len(server.requests) == 1  # waited for the answer: no retry, no second request
     health = health_of(archive, src)
     assert health.last_status == 200 and health.consecutive_failures == 0 and health.entries_stored == 3
 
@@ -188,9 +187,8 @@ def test_hanging_server_dropped_at_total_timeout(server, archive):
     server.route("/hang.xml", hang=True)
     src = source(server, "/hang.xml")
     settings = FetchSettings(connect_timeout=1, read_timeout=10, total_timeout=0.8)
-    started = time.monotonic()
     (result,) = fetch_all([src], archive, settings)
-    assert time.monotonic() - started < 3
+    # The total deadline (0.8 s) ended it, not the 10 s read timeout: the reason says which.
     assert result.outcome == "failed" and "gave up after 0.8 s" in result.error
     health = health_of(archive, src)
     assert health.consecutive_failures == 1 and "gave up" in health.last_error
@@ -201,9 +199,7 @@ def test_trickling_server_dropped_at_total_timeout(server, archive):
     server.file("/trickle.xml", FEEDS / "wordpress.xml", trickle=0.1)
     src = source(server, "/trickle.xml")
     settings = FetchSettings(connect_timeout=1, read_timeout=1, total_timeout=1.0)
-    started = time.monotonic()
     (result,) = fetch_all([src], archive, settings)
-    assert time.monotonic() - started < 3
     assert result.outcome == "failed" and "gave up after 1 s" in result.error
     assert archive.entries_for(src.feed_url) == []
 
@@ -350,14 +346,15 @@ def test_per_host_limit_and_concurrency(tmp_path):
             server.route(f"/f{i}.xml", body=body)
             sources.append(source(server, f"/f{i}.xml"))
         settings = FetchSettings(concurrency=16, per_host=4, total_timeout=5)
-        started = time.monotonic()
         results = fetch_all(sources, archive, settings)
-        elapsed = time.monotonic() - started
         assert all(r.outcome == "fetched" for r in results)
-        assert 0.85 <= elapsed < 2.5
+        # Ordering, not speed (bench/bench_fetch.py measures speed): the server holds
+        # every answer 0.3 s, so requests arriving within 0.3 s of one another were in
+        # flight together. Never more than 4 (the per-host limit), and more than one
+        # (the fetch is concurrent, not a loop).
         times = sorted(r.time for r in server.requests)
-        # No more than 4 requests arrived within one latency window.
-        assert max(sum(1 for t in times if start <= t < start + 0.25) for start in times) <= 4
+        in_flight = [sum(1 for t in times if start <= t < start + 0.3) for start in times]
+        assert 1 < max(in_flight) <= 4, in_flight
 
 
 @pytest.mark.parametrize("wbits", [15, -15], ids=["zlib-deflate", "raw-deflate"])
