@@ -9,11 +9,15 @@ stores). It does no I/O: fetch runs it in a thread or in worker processes.
   tries them as a *file name* first). It strips DOCTYPE entity declarations
   that are not plain text and never fetches external entities (checked by
   tests/test_archive_parse.py).
-* Titles, authors and categories become plain text; links become absolute
-  http(s) URLs or nothing; entry HTML is kept as received (compose cleans
-  it) with its relative links made absolute.
+* Titles, authors and categories become one line of plain, XML-safe text
+  (digest.textfield); links become absolute http(s) URLs with ASCII hosts,
+  or nothing; entry HTML is kept as received (compose cleans it) minus
+  XML-invalid characters, cut at MAX_ENTRY_HTML characters (with a
+  warning), with its relative links made absolute.
 * Every entry gets a key (GUID, else link, else a hash of title and date);
-  entries sharing one are all kept, under keys made distinct.
+  a GUID that is not a short plain token is replaced by its hash (keys are
+  written into the issue file); entries sharing one are all kept, under
+  keys made distinct.
 * An HTML page instead of a feed is an error naming the feed the page
   advertises, if any (autodiscovery).
 """
@@ -34,8 +38,15 @@ import feedparser
 import nh3
 
 from .models import Enclosure, FeedEntry
+from .textfield import clean_link, one_line, safe_key, xml_text
 
 UTC = timezone.utc
+
+# Bounds on one entry, so a hostile feed costs bounded time downstream.
+MAX_ENTRY_HTML = 1_000_000  # characters of summary or content HTML kept
+MAX_FIELD_MARKUP = 20_000  # characters of a title/author/category before stripping markup
+MAX_CATEGORIES = 50
+MAX_ENCLOSURES = 20
 
 # feedparser asks xml.sax for the libxml2 driver on every parse; when it is
 # not installed, each failed import walks sys.path under the import lock
@@ -53,20 +64,34 @@ class ParsedFeed:
 
 
 def plain_text(value: str | None) -> str:
-    """Markup stripped, entities decoded, whitespace collapsed."""
+    """Markup stripped, entities decoded: one line of XML-safe text."""
     if not value:
         return ""
-    # nh3 with no allowed tags keeps only text (and drops script/style bodies).
-    text = html.unescape(nh3.clean(value, tags=set()))
-    return " ".join(text.split())
+    # nh3 with no allowed tags keeps only text (and drops script/style bodies);
+    # its input is cut first so an absurd title costs nothing.
+    text = html.unescape(nh3.clean(xml_text(value[:MAX_FIELD_MARKUP]), tags=set()))
+    return one_line(text)
 
 
 def _http_url(value: str | None, base: str) -> str | None:
-    """An absolute http(s) URL, or None (javascript:, data:, junk)."""
-    if not value:
+    """An absolute http(s) URL safe to store, or None (javascript:, data:, junk)."""
+    if not value or not isinstance(value, str):
         return None
-    url = urljoin(base, value.strip())
-    return url if urlsplit(url).scheme in ("http", "https") else None
+    try:
+        url = urljoin(base, value.strip()[: 2 * 4096])
+    except ValueError:
+        return None
+    return clean_link(url)
+
+
+def _bounded_html(value: str | None, what: str, warnings: list[str]) -> str | None:
+    """Entry HTML without XML-invalid characters, at most MAX_ENTRY_HTML long."""
+    if not value:
+        return value
+    if len(value) > MAX_ENTRY_HTML:
+        warnings.append(f"{what}: {len(value):,} characters of HTML cut to {MAX_ENTRY_HTML:,}")
+        value = value[:MAX_ENTRY_HTML]
+    return xml_text(value)
 
 
 def _time(struct) -> datetime | None:
@@ -154,10 +179,14 @@ def parse_feed(body: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
 
     base = url
     raw: list[tuple[str, FeedEntry]] = []
+    warnings: list[str] = []
     for item in parsed.entries:
         title = plain_text(item.get("title"))
         link = _http_url(item.get("link"), base)
-        guid = (item.get("id") or "").strip() or None
+        # A GUID is an identifier, not text: one that is not a short plain
+        # token (newlines, markup, "--", long) is kept as its hash.
+        guid = safe_key((item.get("id") or "").strip()) if isinstance(item.get("id"), str) else None
+        what = f"entry {title[:60]!r}" if title else f"entry {guid or link}"
         # dict.get: FeedParserDict.get("updated…") silently falls back to
         # the published date, and we store what the feed actually said.
         published = _time(dict.get(item, "published_parsed"))
@@ -165,28 +194,31 @@ def parse_feed(body: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
         if guid:
             base_key = guid
         elif link:
-            base_key = link
+            base_key = safe_key(link)
         else:
             date_text = dict.get(item, "published") or dict.get(item, "updated") or ""
-            base_key = "sha256:" + _short_hash(title, date_text)
+            base_key = "sha256:" + _short_hash(title, xml_text(str(date_text)))
         content_html = None
         contents = item.get("content") or []
         for content in contents:  # prefer HTML over plain text when both are offered
             if "html" in (content.get("type") or ""):
-                content_html = _absolute_links(content.get("value"), content.get("base") or base)
+                value = _bounded_html(content.get("value"), what, warnings)
+                content_html = _absolute_links(value, content.get("base") or base)
                 break
         if content_html is None and contents:
-            content_html = html.escape(contents[0].get("value") or "")
+            content_html = html.escape(_bounded_html(contents[0].get("value"), what, warnings) or "")
         enclosures = []
-        for enclosure in item.get("enclosures") or []:
+        for enclosure in (item.get("enclosures") or [])[:MAX_ENCLOSURES]:
             href = _http_url(enclosure.get("href"), base)
             if not href:
                 continue
             try:
                 length = int(enclosure.get("length")) if enclosure.get("length") else None
-            except ValueError:
+            except (TypeError, ValueError):
                 length = None
-            enclosures.append(Enclosure(href, enclosure.get("type") or None, length))
+            if length is not None and not 0 <= length < 2**63:
+                length = None  # SQLite integers are 64-bit
+            enclosures.append(Enclosure(href, one_line(enclosure.get("type"), limit=100) or None, length))
         image_url = None
         for media in (item.get("media_thumbnail") or []) + [
             m for m in (item.get("media_content") or [])
@@ -197,7 +229,7 @@ def parse_feed(body: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
                 break
         if image_url is None:
             image_url = next((e.url for e in enclosures if (e.type or "").startswith("image/")), None)
-        categories = {plain_text(tag.get("term") or tag.get("label")) for tag in item.get("tags") or []}
+        categories = {plain_text(tag.get("term") or tag.get("label")) for tag in (item.get("tags") or [])[:MAX_CATEGORIES]}
         categories.discard("")
         entry = FeedEntry(
             key=base_key,
@@ -207,7 +239,7 @@ def parse_feed(body: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
             author=plain_text(item.get("author")) or None,
             published=published,
             updated=updated,
-            summary_html=_summary_html(item, base),
+            summary_html=_summary_html(item, base, what, warnings),
             content_html=content_html,
             categories=tuple(sorted(categories)),
             enclosures=tuple(enclosures),
@@ -215,6 +247,9 @@ def parse_feed(body: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
         )
         raw.append((base_key, entry))
     result.entries = _disambiguate(raw)
+    if warnings:
+        shown = "; ".join(warnings[:3]) + (f"; and {len(warnings) - 3} more" if len(warnings) > 3 else "")
+        result.warning = "; ".join(filter(None, [result.warning, shown]))
     return result
 
 
@@ -237,8 +272,8 @@ def _absolute_links(value: str | None, base: str) -> str | None:
     return value
 
 
-def _summary_html(item, base: str) -> str | None:
-    summary = item.get("summary")
+def _summary_html(item, base: str, what: str, warnings: list[str]) -> str | None:
+    summary = _bounded_html(item.get("summary"), what, warnings)
     detail = item.get("summary_detail") or {}
     if summary and "html" in (detail.get("type") or "text/html"):
         return _absolute_links(summary, detail.get("base") or base)

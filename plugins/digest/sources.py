@@ -28,6 +28,7 @@ from xml.parsers import expat
 from .errors import SourcesFileError
 from .files import write_atomically
 from .models import Source
+from .textfield import clean_link, one_line
 
 
 class _Refused(Exception):
@@ -35,14 +36,30 @@ class _Refused(Exception):
 
 
 def _check_url(url: str, where: str, attribute: str) -> str:
+    """The address as stored (digest.textfield.clean_link: no whitespace or
+    controls, ASCII host), or an error naming the line."""
     url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
         raise SourcesFileError(
             f"{where}: {attribute}={url!r} is not a web address; write the full address, "
             "starting with https:// (or http://)"
         )
-    return url
+    cleaned = clean_link(url)
+    if cleaned is None:
+        raise SourcesFileError(
+            f"{where}: {attribute}={url!r} is not a usable web address (its host name is not valid, or it "
+            "is too long); copy the address again from the chapter's site"
+        )
+    return cleaned
+
+
+def _text(value: str | None, limit: int = 200) -> str | None:
+    """An OPML or planet.ini text field as one line of plain, XML-safe text."""
+    return one_line(value, limit=limit) or None
 
 
 def _parse_opml(data: bytes, path: Path) -> list[Source]:
@@ -68,7 +85,7 @@ def _parse_opml(data: bytes, path: Path) -> list[Source]:
         if not feed_url:
             return  # a folder outline: its text is the category of what it holds
         feed_url = _check_url(feed_url, where, "xmlUrl")
-        title = (lower.get("text") or lower.get("title") or "").strip()
+        title = _text(lower.get("text")) or _text(lower.get("title")) or ""
         if not title:
             raise SourcesFileError(f'{where}: the outline for {feed_url} has no name; add text="Chapter name"')
         if feed_url in seen:
@@ -79,18 +96,18 @@ def _parse_opml(data: bytes, path: Path) -> list[Source]:
         html_url = lower.get("htmlurl", "").strip() or None
         if html_url:
             html_url = _check_url(html_url, where, "htmlUrl")
-        category = lower.get("category", "").split(",")[0].strip().strip("/") or None
+        category = _text(lower.get("category", "").split(",")[0].strip().strip("/"), 100)
         if category is None:
-            folders = [a.get("text") or a.get("title") for a in parent_attributes]
-            category = next((f.strip() for f in reversed(folders) if f and f.strip()), None)
+            folders = [_text(a.get("text") or a.get("title"), 100) for a in parent_attributes]
+            category = next((f for f in reversed(folders) if f), None)
         sources.append(
             Source(
                 feed_url=feed_url,
                 title=title,
                 html_url=html_url,
                 category=category,
-                location=lower.get("location", "").strip() or None,
-                avatar=lower.get("avatar", "").strip() or None,
+                location=_text(lower.get("location")),
+                avatar=clean_link(lower.get("avatar")),
             )
         )
 
@@ -179,11 +196,11 @@ def _parse_planet_ini(text: str, path: Path) -> list[Source]:
         sources.append(
             Source(
                 feed_url=feed,
-                title=section.get("title", "").strip() or section.get("name", "").strip() or name,
+                title=_text(section.get("title")) or _text(section.get("name")) or _text(name) or feed,
                 html_url=_check_url(link, where, "link") if link else None,
-                category=section.get("category", "").strip() or None,
-                location=section.get("location", "").strip() or None,
-                avatar=section.get("avatar", "").strip() or None,
+                category=_text(section.get("category"), 100),
+                location=_text(section.get("location")),
+                avatar=clean_link(section.get("avatar")),
             )
         )
     return sources
