@@ -16,6 +16,7 @@ import pytest
 from digest import cli
 from digest.archive import Archive
 from digest.sources import load_sources
+from tests.cli_env import wide_log_env
 from tests.feedserver import FeedServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -177,7 +178,7 @@ def test_invoke_sources_import_and_fetch_exit_codes(tmp_path, server):
     archive = tmp_path / "a.sqlite"
     done = subprocess.run(
         [str(INVOKE), "sources", "import", str(FEEDS / "planet.ini"), "--sources", str(target), "--archive", str(archive)],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT, capture_output=True, text=True, timeout=60, env=wide_log_env(),  # rich wraps at 80 columns
     )
     assert done.returncode == 0, done.stderr
     assert "Granite Falls Chapter" in done.stdout and len(load_sources(target)) == 3
@@ -186,13 +187,13 @@ def test_invoke_sources_import_and_fetch_exit_codes(tmp_path, server):
     write_opml(target, [("Up", server.url("/feed/")), ("Down", server.url("/down.xml"))])
     done = subprocess.run(
         [str(INVOKE), "fetch", "--sources", str(target), "--archive", str(archive), "--quiet"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT, capture_output=True, text=True, timeout=60, env=wide_log_env(),  # rich wraps at 80 columns
     )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "[2/2]" in done.stdout  # plain log lines, no progress bar, when not a terminal
     done = subprocess.run(
         [str(INVOKE), "fetch", "--sources", str(tmp_path / "nope.opml"), "--archive", str(archive)],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT, capture_output=True, text=True, timeout=60, env=wide_log_env(),  # rich wraps at 80 columns
     )
     assert done.returncode == 2 and "nope.opml: file not found" in done.stdout
 
