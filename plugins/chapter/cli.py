@@ -54,8 +54,13 @@ def check(root: Path, conf: Path, **options) -> int:
     checked = len(content_files(settings))
     for problem in problems:
         print(problem)
-    if problems:
-        files = len({p.path for p in problems})
+    issue_problems, issues_checked = _digest_problems(settings)
+    for problem in issue_problems:
+        print(problem)
+    checked += issues_checked
+    if problems or issue_problems:
+        files = len({p.path for p in problems}) + len({p.split(":", 1)[0] for p in issue_problems})
+        problems = list(problems) + issue_problems
         print(
             f"\n{len(problems)} problem{'s' if len(problems) != 1 else ''} in {files} "
             f"file{'s' if files != 1 else ''} (of {checked} checked). Fix them, then run "
@@ -65,6 +70,21 @@ def check(root: Path, conf: Path, **options) -> int:
         return 1
     print(f"{checked} content file{'s' if checked != 1 else ''} checked: no problems.")
     return 0
+
+
+def _digest_problems(settings) -> tuple[list[str], int]:
+    """The digest's issue files' problems (`file:line: problem, fix`) and how many were checked."""
+    if "digest" not in (settings.get("PLUGINS") or []):
+        return [], 0
+    from digest.errors import SettingsError
+    from digest.issue import issue_paths, issue_problems
+    from digest.settings import DigestSettings
+
+    try:
+        conf = DigestSettings.from_pelican(settings)
+    except SettingsError as error:
+        return [f"pelicanconf.py: {error}"], 0
+    return issue_problems(conf), len(issue_paths(conf))
 
 
 def _scaffold(kind: str, title: str, date: str, people, people_path: str) -> str:
@@ -148,55 +168,7 @@ def new(root: Path, conf: Path | None = None, *, kind: str = "post", title: str 
 
 
 def serve(root: Path, conf: Path, *, port: int = 8000, bind: str = "127.0.0.1", **options) -> int:
-    """Build, serve output/ on http://bind:port/, rebuild on every save.
+    """The preview server lives in plugins/preview/ (watch, rebuild, serve)."""
+    from preview.cli import serve as preview_serve
 
-    Like `pelican --autoreload --listen`, except that a build that fails
-    (invalid content) prints the problems once and waits for the next save;
-    Pelican's own loop retries at once, forever, at full CPU.
-    """
-    import threading
-
-    from pelican import Pelican
-    from pelican.log import LimitFilter
-    from pelican.log import init as init_logging
-    from pelican.server import ComplexHTTPRequestHandler, RootedHTTPServer
-    from pelican.utils import wait_for_changes
-
-    init_logging(name="pelican")
-    conf = Path(conf) if Path(conf).is_absolute() else Path(root) / conf
-    settings = _settings(root, conf)
-    output = Path(settings["OUTPUT_PATH"])
-    output.mkdir(parents=True, exist_ok=True)
-    try:
-        httpd = RootedHTTPServer(str(output), (bind, int(port)), ComplexHTTPRequestHandler)
-    except OSError as error:
-        print(f"cannot listen on {bind}:{port} ({error.strerror}); try --port 8001", file=sys.stderr)
-        return 1
-    host, real_port = httpd.server_address[:2]
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    print(f"Serving the site at http://{host}:{real_port}/ ; it rebuilds when you save. Ctrl-C stops.", flush=True)
-
-    pelican = Pelican(settings)
-    try:
-        while True:
-            # Pelican hides a warning it has shown once; each build should say
-            # its own (e.g. "scheduled: ...") again.
-            LimitFilter._raised_messages.clear()
-            LimitFilter._group_count.clear()
-            try:
-                pelican.run()
-            except ChapterError as error:
-                print(f"{error}\nThe preview shows the last good build; fix the file and save.", file=sys.stderr, flush=True)
-            except Exception as error:  # a broken template, say: keep serving
-                print(f"build failed: {type(error).__name__}: {error}", file=sys.stderr, flush=True)
-            sys.stdout.flush()
-            changed = {path for _, path in wait_for_changes(str(conf), settings)}
-            print(f"-> changed: {', '.join(sorted(changed))}; rebuilding", flush=True)
-            if str(conf) in changed:
-                settings = _settings(root, conf)
-                pelican = Pelican(settings)
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    return preview_serve(root, conf, port=port, bind=bind, **options)
