@@ -60,10 +60,11 @@ def build(c):
 @task
 def serve(c, port=8000, bind="127.0.0.1"):
     """Preview the site on http://127.0.0.1:8000/ and rebuild on every save."""
-    # Not `pelican --autoreload`: after a failed build it retries in a busy loop.
-    from chapter import cli as chapter_cli
+    # Not `pelican --autoreload` (it misses saves made during a build and
+    # rewrites every page each time): plugins/preview/.
+    from preview import cli as preview_cli
 
-    raise Exit(code=chapter_cli.serve(ROOT, DEV_CONF, port=int(port), bind=bind))
+    raise Exit(code=preview_cli.serve(ROOT, DEV_CONF, port=int(port), bind=bind))
 
 
 @task
