@@ -10,11 +10,16 @@ well-formed output; they are never the security boundary.
 from __future__ import annotations
 
 import html
+import logging
 import re
+from collections import Counter
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import nh3
+
+logger = logging.getLogger(__name__)
 
 # --- The allow-list ----------------------------------------------------------
 
@@ -109,51 +114,175 @@ def normalise_url(url: str | None) -> str | None:
     return f"{host}{path}" + (f"?{urlencode(query)}" if query else "")
 
 
+# --- Bounding the cost of other sites' HTML ----------------------------------
+
+
+@dataclass(frozen=True)
+class HtmlLimits:
+    """What one entry's HTML may cost. html5ever (inside nh3) is quadratic in
+    nesting depth and in open formatting elements it must reconstruct (88 KB
+    of unclosed <b title=…> took minutes and gigabytes), so the input is cut
+    at the first element over a bound, before the sanitiser sees it."""
+
+    max_chars: int = 300_000  # characters in, before sanitising
+    max_elements: int = 5_000  # start tags
+    max_depth: int = 100  # elements open at once (explicit end tags only)
+    max_formatting: int = 24  # formatting elements opened and not explicitly closed
+    max_chars_out: int = 400_000  # characters out, after sanitising
+
+
+HTML_LIMITS = HtmlLimits()
+
+# The HTML standard's formatting elements: the ones html5ever reconstructs.
+_FORMATTING = {"a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u"}
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+         "track", "wbr", "keygen", "image"}
+# Elements whose end tag is implied by a sibling (<li><li>, <p><p>): the
+# parser never nests them in themselves, so they do not count as depth.
+_OPTIONAL_END = {"p", "li", "dt", "dd", "tr", "td", "th", "tbody", "thead", "tfoot", "option", "optgroup",
+                 "colgroup", "caption", "rb", "rt", "rp", "rtc"}
+_TAG_START = re.compile(r"<(/?)([A-Za-z][^\s/>\x00]{0,64})")
+
+
+def bound_html(fragment: str | None, limits: HtmlLimits = HTML_LIMITS) -> tuple[str, str | None]:
+    """(the fragment cut where it first exceeds a bound, why it was cut or None).
+
+    A linear scan over tag starts; an over-estimate of what the sanitiser
+    will build (tags in comments count too), which is the safe direction.
+    """
+    if not fragment:
+        return "", None
+    why = None
+    if len(fragment) > limits.max_chars:
+        fragment, why = fragment[: limits.max_chars], f"longer than {limits.max_chars:,} characters"
+    elements = formatting = 0
+    stack: list[str] = []
+    open_count: Counter = Counter()
+    for match in _TAG_START.finditer(fragment):
+        closing, name = match.group(1), match.group(2).lower()
+        if closing:
+            if name in _FORMATTING and open_count["fmt:" + name] > 0:
+                open_count["fmt:" + name] -= 1
+                formatting -= 1
+            if open_count[name] > 0:  # pop to the element it closes; each element is popped once
+                while stack:
+                    top = stack.pop()
+                    open_count[top] -= 1
+                    if top == name:
+                        break
+            continue
+        elements += 1
+        if elements > limits.max_elements:
+            why = f"more than {limits.max_elements:,} elements"
+        elif name in _FORMATTING and formatting + 1 > limits.max_formatting:
+            why = f"more than {limits.max_formatting} formatting elements left open"
+        elif name not in _VOID and name not in _OPTIONAL_END and len(stack) + 1 > limits.max_depth:
+            why = f"elements nested more than {limits.max_depth} deep"
+        else:
+            if name in _FORMATTING:
+                formatting += 1
+                open_count["fmt:" + name] += 1
+            if name not in _VOID and name not in _OPTIONAL_END:
+                stack.append(name)
+                open_count[name] += 1
+            continue
+        return fragment[: match.start()], why
+    return fragment, why
+
+
+def _report(warn, why: str | None) -> None:
+    if not why:
+        return
+    message = f"HTML cut short ({why}); the rest of this entry is left out"
+    if warn is not None:
+        warn(message)
+    else:
+        logger.warning("digest: %s", message)
+
+
 # --- Footers and "read more" tails ------------------------------------------
 
+# Boilerplate sits at the end of a fragment, so the patterns below only ever
+# look at its last TAIL characters: their cost cannot grow with the entry.
+TAIL = 3000
+
 # "The post <a>X</a> appeared first on <a>Y</a>." (WordPress) and the
-# "first appeared on" variant some themes use; one paragraph, never across two.
-_P_INNER = r"(?:(?!</?p\b)[\s\S]){0,2000}?"
-_FOOTER_P = re.compile(
-    r"<p\b[^>]*>\s*The post\b" + _P_INNER + r"\b(?:appeared first|first appeared) on\b" + _P_INNER + r"</p>",
+# "first appeared on" variant some themes use, wrapped in <p> or not.
+_FOOTER_FROM_START = re.compile(
+    r"The post\b(?:(?!<p\b|</p>)[\s\S]){0,2000}?\b(?:appeared first|first appeared) on\b"
+    r"(?:(?!<p\b)[\s\S]){0,600}$",
     re.IGNORECASE,
 )
-_FOOTER_TEXT = re.compile(
-    r"\s*The post\b[^<]{0,600}?\b(?:appeared first|first appeared) on\b[^<\n]{0,300}?\.?\s*$",
-    re.IGNORECASE,
-)
+_THE_POST = re.compile(r"\bthe post\b", re.IGNORECASE)
+_OPEN_P_AT_END = re.compile(r"<p\b[^>]{0,300}>\s*$", re.IGNORECASE)
 _READ_MORE_WORDS = r"(?:Continue reading|Read more|Read the full (?:post|story|article)|Keep reading)"
 _READ_MORE_LINK = re.compile(
-    r"<a\b[^>]*>\s*" + _READ_MORE_WORDS + r"(?:(?!</a>)[\s\S]){0,300}</a>", re.IGNORECASE
+    r"<a\b[^>]{0,1000}>\s*" + _READ_MORE_WORDS + r"(?:(?!</a>)[\s\S]){0,300}</a>", re.IGNORECASE
 )
 _READ_MORE_P = re.compile(
-    r"<p\b[^>]*>(?:\s|&nbsp;|&#160;)*(?:<(?:span|em|strong)\b[^>]*>\s*)*"
+    r"<p\b[^>]{0,1000}>(?:\s|&nbsp;|&#160;){0,20}(?:<(?:span|em|strong)\b[^>]{0,300}>\s*){0,5}"
     + _READ_MORE_WORDS
     + r"(?:(?!</?p\b)[\s\S]){0,300}?</p>",
     re.IGNORECASE,
 )
-_READ_MORE_TEXT = re.compile(
-    r"(?:\s|\[?(?:…|&hellip;|&#8230;|\.\.\.)\]?)*\b" + _READ_MORE_WORDS + r"\b(?:[^\n<]|<(?!/?p\b)[^>]*>){0,200}?((?:</p>\s*)?)$",
-    re.IGNORECASE,
-)
-_BRACKET_ELLIPSIS = re.compile(r"\s*\[(?:…|&hellip;|&#8230;|\.\.\.)\]\s*")
-_EMPTY_P = re.compile(r"<p\b[^>]*>(?:\s|&nbsp;|&#160;|<br\s*/?>)*</p>", re.IGNORECASE)
+_READ_MORE_LAST = re.compile(r"\b" + _READ_MORE_WORDS + r"\b", re.IGNORECASE)
+_READ_MORE_AFTER = re.compile(r"(?:[^\n<]|<(?!/?p\b)[^>]{0,300}>){0,200}?((?:</p>\s*)?)$", re.IGNORECASE)
+_ELLIPSES = ("[…]", "[&hellip;]", "[&#8230;]", "[...]", "…", "&hellip;", "&#8230;", "...")
+# (?<!\s): one attempt per run of spaces, not one per space (quadratic).
+_BRACKET_ELLIPSIS = re.compile(r"(?<!\s)\s*\[(?:…|&hellip;|&#8230;|\.\.\.)\]\s*")
+_EMPTY_P = re.compile(r"<p\b[^>]{0,300}>(?:\s|&nbsp;|&#160;|<br\s*/?>){0,50}</p>", re.IGNORECASE)
+
+
+def _split_tail(text: str) -> tuple[str, str]:
+    if len(text) <= TAIL:
+        return "", text
+    at = len(text) - TAIL
+    tag = text.find("<", at)  # start the tail at a tag, not inside one
+    at = tag if tag != -1 and tag < at + 500 else at
+    return text[:at], text[at:]
+
+
+def _strip_footer(tail: str) -> str:
+    # The footer is the earliest "The post" from which the rest reads as one
+    # (not the last: the linked title may itself start with "The post").
+    for match in _THE_POST.finditer(tail):
+        if _FOOTER_FROM_START.match(tail, match.start()):
+            kept = _OPEN_P_AT_END.sub("", tail[: match.start()].rstrip())
+            return kept  # an element left open is closed by the sanitiser
+    return tail
+
+
+def _strip_read_more_text(tail: str) -> str:
+    last = None
+    for last in _READ_MORE_LAST.finditer(tail):
+        pass
+    if last is None:
+        return tail
+    after = _READ_MORE_AFTER.match(tail, last.end())
+    if not after:
+        return tail
+    before = tail[: last.start()].rstrip()
+    while True:  # drop "… [&#8230;]" before the words, one token at a time
+        token = next((t for t in _ELLIPSES if before.endswith(t)), None)
+        if token is None:
+            return before + after.group(1)
+        before = before[: -len(token)].rstrip()
 
 
 def strip_boilerplate(fragment: str | None) -> str:
     """Remove WordPress feed footers and "Continue reading"/"Read more" tails."""
     if not fragment:
         return ""
-    text = fragment
+    head, text = _split_tail(fragment[: HTML_LIMITS.max_chars])
     lower = text.lower()
-    # Cheap substring checks first: most entries have neither, and the
-    # patterns are the slowest part of composing a month.
+    # Cheap substring checks first: most entries have neither.
     if "appeared first" in lower or "first appeared" in lower:
-        text = _FOOTER_TEXT.sub("", _FOOTER_P.sub("", text))
+        text = _strip_footer(text)
     if "reading" in lower or "read more" in lower or "read the full" in lower:
         text = _READ_MORE_P.sub("", text)
         text = _READ_MORE_LINK.sub("", text)
-        text = _READ_MORE_TEXT.sub(r"\1", text.rstrip())
+        text = _strip_read_more_text(text.rstrip())
+    text = head + text
     if "[" in text:
         text = _BRACKET_ELLIPSIS.sub(" … ", text)
     if "</p>" in text:
@@ -163,7 +292,7 @@ def strip_boilerplate(fragment: str | None) -> str:
 
 # --- Sanitising -------------------------------------------------------------
 
-_IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_IMG_TAG = re.compile(r"<img\b[^>]{0,4000}>", re.IGNORECASE)
 
 
 def _attr(tag: str, name: str) -> str | None:
@@ -183,16 +312,19 @@ def _drop_tracking_pixels(fragment: str) -> str:
     return _IMG_TAG.sub(lambda m: "" if _is_tracking_pixel(m.group(0)) else m.group(0), fragment)
 
 
-def sanitise(fragment: str | None, *, base: str | None = None, image_src=None) -> str:
+def sanitise(fragment: str | None, *, base: str | None = None, image_src=None, warn=None,
+             limits: HtmlLimits = HTML_LIMITS) -> str:
     """HTML safe to put into a page: the allow-list above and nothing else.
 
     Relative `href`/`src` are resolved against `base` (the entry's link),
     tracking parameters removed. `image_src(url) -> str | None` may rewrite
     (or, returning None, remove) every image source; images left without a
-    source are removed.
+    source are removed. The input is first cut to `limits` (bound_html);
+    `warn(message)` is told when it was (else the log is).
     """
     if not fragment:
         return ""
+    fragment, why = bound_html(fragment, limits)
     fragment = _drop_tracking_pixels(fragment)
 
     def attribute_filter(tag: str, attr: str, value: str) -> str | None:
@@ -220,6 +352,13 @@ def sanitise(fragment: str | None, *, base: str | None = None, image_src=None) -
     )
     # nh3's output is well-formed and quoted, so this match is exact.
     cleaned = re.sub(r"<img(?![^>]*\ssrc=\")[^>]*>", "", cleaned)
+    if len(cleaned) > limits.max_chars_out:
+        # Cut before a tag and let the sanitiser close what is left open.
+        at = cleaned.rfind("<", 0, limits.max_chars_out)
+        cleaned = nh3.clean(cleaned[: at if at > 0 else limits.max_chars_out], tags=ALLOWED_TAGS,
+                            attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES, link_rel=None)
+        why = why or f"more than {limits.max_chars_out:,} characters once cleaned"
+    _report(warn, why)
     return cleaned.strip()
 
 
@@ -291,6 +430,8 @@ def to_text(fragment: str | None) -> str:
     if not fragment:
         return ""
     parser = _TextExtractor()
+    fragment, why = bound_html(fragment)
+    _report(None, why)
     # Sanitise first so the text of scripts and styles never becomes prose.
     parser.feed(nh3.clean(fragment, tags=ALLOWED_TAGS - {"img"}, clean_content_tags=DROP_WITH_CONTENT))
     parser.close()
