@@ -127,7 +127,7 @@ class HtmlLimits:
     max_chars: int = 300_000  # characters in, before sanitising
     max_elements: int = 5_000  # start tags
     max_depth: int = 100  # elements open at once (explicit end tags only)
-    max_formatting: int = 24  # formatting elements opened and not explicitly closed
+    max_formatting: int = 12  # formatting elements opened and not explicitly closed
     max_chars_out: int = 400_000  # characters out, after sanitising
 
 
@@ -433,7 +433,8 @@ def to_text(fragment: str | None) -> str:
     fragment, why = bound_html(fragment)
     _report(None, why)
     # Sanitise first so the text of scripts and styles never becomes prose.
-    parser.feed(nh3.clean(fragment, tags=ALLOWED_TAGS - {"img"}, clean_content_tags=DROP_WITH_CONTENT))
+    cleaned = nh3.clean(fragment, tags=ALLOWED_TAGS - {"img"}, clean_content_tags=DROP_WITH_CONTENT)
+    parser.feed(cleaned[: HTML_LIMITS.max_chars_out])
     parser.close()
     text = "".join(parser.parts)
     paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
