@@ -1,17 +1,311 @@
-"""`invoke serve`: preview over loopback HTTP, rebuild on save, survive errors."""
+"""`invoke serve`: the writer's preview (plugins/preview/).
+
+In-process sessions (Preview on port 0, real watcher, real HTTP on
+loopback) for the watcher race and the server's behaviour; one subprocess
+session through `chapter.cli.serve` for the command as writers run it.
+Nothing here sleeps to wait for a build: tests wait on the session's own
+events (a build finished, the watcher saw a change) or poll HTTP until a
+deadline.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import io
 import os
 import re
 import subprocess
+import threading
 import time
-import urllib.error
-import urllib.request
+from pathlib import Path
 
 import pytest
-from test_site_support import PYTHON, REPO, make_site, post
+from hypothesis import given
+from hypothesis import strategies as st
+from preview.rebuild import Rebuilder
+from preview.serve import CSP, Hooks, Preview, inject
+from preview.watch import ChangeFilter
+from test_site_support import PYTHON, REPO, build, make_site, post, statement
+
+
+@contextlib.contextmanager
+def running(site: Path, hooks: Hooks | None = None):
+    """A preview session on a free loopback port, its loop in a thread."""
+    preview = Preview(site / "siteconf.py", port=0, hooks=hooks, out=io.StringIO())
+    preview.start()
+    loop = threading.Thread(target=preview.run, daemon=True)
+    loop.start()
+    try:
+        yield preview
+    finally:
+        preview.stop()
+        loop.join(timeout=10)
+
+
+def get(preview: Preview, path: str, method: str = "GET"):
+    """(status, headers, body text) without following redirects."""
+    host, port = preview.address
+    connection = http.client.HTTPConnection(host, port, timeout=30)
+    try:
+        connection.request(method, path)
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
+
+
+def save(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+class ChangesSeen:
+    """Collects what the watcher reports; wait() blocks until a path shows up."""
+
+    def __init__(self):
+        self.paths: dict[str, int] = {}  # path -> number of the batch it was last seen in
+        self.cond = threading.Condition()
+
+    def __call__(self, paths, seq):
+        with self.cond:
+            self.paths.update({os.path.realpath(p): seq for p in paths})
+            self.cond.notify_all()
+
+    def clear(self):
+        with self.cond:
+            self.paths.clear()
+
+    def wait(self, path: Path, timeout=30.0) -> int:
+        """The watcher's batch number for `path`, once it has reported it."""
+        key = os.path.realpath(path)
+        with self.cond:
+            assert self.cond.wait_for(lambda: key in self.paths, timeout), f"watcher never saw {path}"
+            return self.paths[key]
+
+
+# --- the watcher race ------------------------------------------------------------------
+
+
+def test_a_save_during_a_build_is_always_built(tmp_path):
+    site = make_site(tmp_path / "site", {"posts/a.md": post("First title", body="Version zero.")})
+    source = site / "content" / "posts" / "a.md"
+    held, release = threading.Event(), threading.Event()
+    hold_next = threading.Event()
+    held_build = []
+    seen = ChangesSeen()
+
+    def after_read():
+        # Runs inside the build once every content file has been read.
+        if hold_next.is_set():
+            hold_next.clear()
+            held_build.append(preview.rebuilder.number)
+            held.set()
+            assert release.wait(60), "the test never released the build"
+
+    with running(site, Hooks(after_read=after_read, on_changes=seen)) as preview:
+        assert "Version zero." in get(preview, "/posts/first-title/")[2]
+
+        hold_next.set()
+        save(source, post("First title", body="Version one."))
+        assert held.wait(30), "no build started after the first save"
+        # The held build has read version one. Save again while it runs.
+        seen.clear()
+        save(source, post("First title", body="Version two."))
+        batch = seen.wait(source)
+        release.set()
+
+        # The held build finishes with version one; the save made during it
+        # must start another build, which reads version two.
+        later = preview.wait_for_build(lambda b: b.upto >= batch, timeout=60)
+        assert later.ok, later.problems
+        assert later.number > held_build[0]
+        status, _, body = get(preview, "/posts/first-title/")
+        assert status == 200
+        assert "Version two." in body and "Version one." not in body
+
+
+def test_two_saves_100ms_apart_end_with_the_second(tmp_path):
+    site = make_site(tmp_path / "site", {"posts/a.md": post("First title", body="Start.")})
+    source = site / "content" / "posts" / "a.md"
+    seen = ChangesSeen()
+    with running(site, Hooks(on_changes=seen)) as preview:
+        for round_ in range(3):
+            save(source, post("First title", body=f"Round {round_} first."))
+            time.sleep(0.1)  # the writer's rhythm being tested, not a wait for the build
+            seen.clear()
+            save(source, post("First title", body=f"Round {round_} second."))
+            batch = seen.wait(source)
+            # A build that includes the watcher's batch with the second save read it.
+            built = preview.wait_for_build(lambda b, batch=batch: b.upto >= batch, timeout=60)
+            assert built.ok, built.problems
+            assert f"Round {round_} second." in get(preview, "/posts/first-title/")[2]
+
+
+def test_a_site_below_a_hidden_folder_rebuilds_on_save(tmp_path):
+    # Pelican's own watcher matches IGNORE_FILES ("**/.*") against the whole
+    # path, so a project in ~/.sites/ never rebuilds.
+    site = make_site(tmp_path / ".sites" / "site", {"posts/a.md": post("First title", body="Before.")})
+    source = site / "content" / "posts" / "a.md"
+    with running(site) as preview:
+        first = preview.current().number
+        save(source, post("First title", body="After."))
+        built = preview.wait_for_build(lambda b: b.number > first, timeout=30)
+        assert os.path.realpath(source) in {os.path.realpath(p) for p in built.changed}
+        assert "After." in get(preview, "/posts/first-title/")[2]
+        # Editors' hidden swap files below the content are still ignored.
+        filt = preview.watcher.filter
+        assert not filt(None, str(site / "content" / "posts" / ".a.md.swp"))
+        assert filt(None, str(source))
+
+
+# --- what the preview serves --------------------------------------------------------
+
+
+def test_preview_pages_are_the_full_builds_pages(tmp_path):
+    """Every file the preview renders is byte for byte what `pelican` writes."""
+    files = {f"posts/p{n:02d}.md": post(f"Post number {n}", date=f"2025-03-{n + 1:02d} 10:00",
+                                           Tags="housing, tenants" if n % 2 else "budget",
+                                           **({"Group": "sanctuary-city"} if n % 3 == 0 else {}))
+             for n in range(14)}
+    files["posts/draft.md"] = post("A draft", Status="draft")
+    files["statements/s.md"] = statement("A statement", signed="steering-committee")
+    site = make_site(tmp_path / "site", files)
+    full = build(site, tmp_path / "full")
+    assert full.returncode == 0, full.output
+
+    rebuilder = Rebuilder(site / "siteconf.py")
+    try:
+        rebuilder.start_fresh()
+        first = rebuilder.build()
+        assert first.ok, first.problems
+        for key in list(rebuilder.outputs):
+            assert rebuilder.render(key)
+    finally:
+        rebuilder.close()
+    expected = {p.relative_to(tmp_path / "full") for p in (tmp_path / "full").rglob("*") if p.is_file()}
+    got = {p.relative_to(rebuilder.output_path) for p in rebuilder.output_path.rglob("*") if p.is_file()}
+    assert got == expected
+    # Pagination, groups, feeds and drafts are among them.
+    for rel in ("page/2/index.html", "groups/sanctuary-city/index.html", "feeds/all.atom.xml",
+                "drafts/posts/a-draft/index.html"):
+        assert Path(rel) in got
+    for rel in sorted(expected):
+        assert (rebuilder.output_path / rel).read_bytes() == (tmp_path / "full" / rel).read_bytes(), rel
+    # The preview wrote into its own folder, not the site's output/.
+    assert not (site / "output").exists()
+
+
+def test_html_gets_the_reload_script_and_nothing_else_does(tmp_path):
+    site = make_site(tmp_path / "site", {"posts/a.md": post("First title")})
+    with running(site) as preview:
+        status, headers, body = get(preview, "/posts/first-title/")
+        assert status == 200
+        assert body.count('<script src="/__preview/reload.js"') == 1
+        assert headers["Content-Security-Policy"] == CSP and "script-src 'self'" in CSP
+        assert headers["Cache-Control"] == "no-store"
+
+        status, headers, feed = get(preview, "/feeds/all.atom.xml")
+        assert status == 200 and "<feed" in feed and "__preview" not in feed
+        assert "Content-Security-Policy" not in headers
+
+        status, headers, script = get(preview, "/__preview/reload.js")
+        assert status == 200 and headers["Content-Type"].startswith("text/javascript")
+        assert "EventSource" in script
+
+        status, headers, _ = get(preview, "/posts/first-title")
+        assert status == 301 and headers["Location"] == "/posts/first-title/"
+        assert get(preview, "/no/such/page/")[0] == 404
+        assert get(preview, "/../siteconf.py")[0] in (400, 404)
+        assert get(preview, "/%2e%2e/siteconf.py")[0] in (400, 404)
+        assert get(preview, "/posts/first-title/", method="HEAD")[2] == ""
+
+    # What a build writes never holds the script.
+    result = build(site, tmp_path / "built")
+    assert result.returncode == 0, result.output
+    for path in (tmp_path / "built").rglob("*"):
+        if path.is_file():
+            assert b"__preview" not in path.read_bytes(), path
+
+
+def test_an_invalid_save_shows_the_error_in_the_browser_until_the_next_good_save(tmp_path, capsys):
+    site = make_site(tmp_path / "site", {"posts/a.md": post("First title", body="Good words.")})
+    source = site / "content" / "posts" / "a.md"
+    with running(site) as preview:
+        assert get(preview, "/posts/first-title/")[0] == 200
+        before = preview.current().number
+        # File contents can hold markup: the page must show it as text.
+        save(source, post("First title", author="<script>alert(1)</script>"))
+        failed = preview.wait_for_build(lambda b: b.number > before, timeout=30)
+        assert not failed.ok
+        status, headers, page = get(preview, "/posts/first-title/")
+        assert status == 500
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        assert "<script>alert" not in page
+        assert headers["Content-Security-Policy"] == CSP
+        # The same `file:line: problem` line as in the terminal.
+        terminal = capsys.readouterr().out
+        line = next(l for l in failed.problems if ":3: " in l)
+        assert line in terminal
+        assert line.replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#x27;") in page
+        # The error page reloads itself too.
+        assert '<script src="/__preview/reload.js"' in page
+
+        save(source, post("First title", body="Fixed words."))
+        fixed = preview.wait_for_build(lambda b: b.number > failed.number, timeout=30)
+        assert fixed.ok, fixed.problems
+        status, _, page = get(preview, "/posts/first-title/")
+        assert status == 200 and "Fixed words." in page
+
+
+def test_a_deleted_post_is_gone_from_the_preview(tmp_path):
+    site = make_site(tmp_path / "site", {"posts/a.md": post("First title"), "posts/b.md": post("Second title")})
+    with running(site) as preview:
+        assert get(preview, "/posts/second-title/")[0] == 200
+        before = preview.current().number
+        (site / "content" / "posts" / "b.md").unlink()
+        preview.wait_for_build(lambda b: b.number > before, timeout=30)
+        assert get(preview, "/posts/second-title/")[0] == 404
+        assert "Second title" not in get(preview, "/")[2]
+
+
+# --- properties ------------------------------------------------------------------------
+
+_html_text = st.lists(st.sampled_from(list("abc<>/ \n") + ["</head>", "</HEAD>", "</body>", "<p>"]), max_size=30).map("".join)
+
+
+@given(_html_text, st.integers(min_value=0, max_value=10**6))
+def test_inject_adds_one_script_and_keeps_the_page(text, number):
+    body = text.encode()
+    out = inject(body, number)
+    tag = f'<script src="/__preview/reload.js" data-build="{number}" defer></script>'.encode()
+    lower = body.lower()
+    if b"</head>" in lower or b"</body>" in lower:
+        assert out.count(tag) == body.count(tag) + 1
+        assert out.replace(tag, b"", 1) == body
+        marker = b"</head>" if b"</head>" in lower else b"</body>"
+        assert out.lower().index(tag.lower()) + len(tag) == out.lower().index(marker, out.lower().index(tag.lower()))
+    else:
+        assert out == body
+
+
+_part = st.text(alphabet=st.sampled_from(list("abc.~_-")), min_size=1, max_size=8).filter(lambda p: p not in (".", ".."))
+
+
+@given(st.lists(_part, min_size=0, max_size=3), st.lists(_part, min_size=1, max_size=3))
+def test_the_watch_filter_looks_only_below_its_root(above, below):
+    root = "/" + "/".join(["home", *above, "site", "content"])
+    filt = ChangeFilter([root], ["**/.*"])
+    path = root + "/" + "/".join(below)
+    # What lies above the root never matters.
+    hidden_below = any(p.startswith(".") for p in below)
+    if not hidden_below and not below[-1].endswith("~") and not below[-1].endswith((".swp", ".swx")):
+        assert filt(None, path)
+    if hidden_below:
+        assert not filt(None, path)
+    assert not filt(None, "/elsewhere/" + "/".join(below))
+
+
+# --- the command, as writers run it ------------------------------------------------------
 
 SERVE = (
     "import sys; from pathlib import Path; from chapter import cli; "
@@ -24,26 +318,31 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
-def fetch(url: str) -> str | None:
+def fetch(url: str) -> tuple[int, str] | None:
+    host, port, path = re.match(r"http://([^:/]+):(\d+)(/.*)", url).groups()
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.read().decode("utf-8")
-    except (urllib.error.URLError, OSError, http.client.HTTPException):
-        return None  # not built yet
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read().decode("utf-8", "replace")
+    except OSError:
+        return None  # not listening yet
+    finally:
+        connection.close()
 
 
-def wait_for(predicate, timeout=20.0, what="condition"):
+def wait_for(predicate, timeout=30.0, what="condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
-        time.sleep(0.2)
+        time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.mark.slow
-def test_serve_rebuilds_on_save_and_waits_quietly_after_an_error(tmp_path):
+def test_invoke_serve_rebuilds_shows_errors_and_waits_quietly(tmp_path):
     site = make_site(tmp_path / "site", {"posts/a.md": post("First title", body="Original words.")})
     log = open(tmp_path / "serve.log", "w+", encoding="utf-8")
     env = dict(os.environ, COLUMNS="300", PYTHONPATH=str(REPO / "plugins"))
@@ -57,26 +356,31 @@ def test_serve_rebuilds_on_save_and_waits_quietly_after_an_error(tmp_path):
         match = wait_for(lambda: re.search(r"http://127\.0\.0\.1:(\d+)/", log_text()), what="the server address")
         base = f"http://127.0.0.1:{match.group(1)}"
         page = f"{base}/posts/first-title/"
-        wait_for(lambda: "Original words." in (fetch(page) or ""), what="the first build")
+        wait_for(lambda: "Original words." in (fetch(page) or (0, ""))[1], what="the first build")
 
         source = site / "content" / "posts" / "a.md"
         source.write_text(post("First title", body="Edited words."), encoding="utf-8")
-        wait_for(lambda: "Edited words." in (fetch(page) or ""), what="the rebuild after saving")
+        wait_for(lambda: "Edited words." in (fetch(page) or (0, ""))[1], what="the rebuild after saving")
 
-        # An invalid file: the problem is printed, the last good build stays up,
-        # and the server waits for the next save instead of spinning.
+        # An invalid file: the problem is printed and shown in the browser, and
+        # the server waits for the next save instead of spinning.
         broken = site / "content" / "posts" / "b.md"
         broken.write_text(post("Second", date="2025-99-01 10:00"), encoding="utf-8")
         wait_for(lambda: "content/posts/b.md:2: " in log_text(), what="the error message")
+        line = next(l for l in log_text().splitlines() if l.startswith("content/posts/b.md:2: "))
+        status, body = fetch(page)
+        assert status == 500 and line.replace("'", "&#x27;") in body
         time.sleep(1.0)
         spent = cpu_seconds(process.pid)
         time.sleep(3.0)
         assert cpu_seconds(process.pid) - spent < 0.5, "the server keeps rebuilding while nothing changes"
-        assert "Edited words." in (fetch(page) or "")
         assert process.poll() is None
 
         broken.write_text(post("Second"), encoding="utf-8")
-        wait_for(lambda: fetch(f"{base}/posts/second/"), what="the rebuild after the fix")
+        wait_for(lambda: (fetch(f"{base}/posts/second/") or (0, ""))[0] == 200, what="the rebuild after the fix")
+        assert "Edited words." in fetch(page)[1]
+        # The preview never writes the site's output/ folder.
+        assert not (site / "output").exists()
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -208,6 +208,7 @@ class Build:
     number: int
     changed: frozenset
     problems: list[str] = field(default_factory=list)  # `file:line: problem, fix` lines; empty if good
+    upto: int = 0  # the watcher's last batch of saves this build includes (watch.Watcher.seq)
     printed: bool = False  # the problems are on the terminal already (the chapter plugin prints them)
     seconds: float = 0.0
 
@@ -258,7 +259,7 @@ class Rebuilder:
         self.ever_rendered: set[str] = set()
         self._caches: dict[str, dict] = {}  # reader cache name -> {abs path: (stamp, data)}
         self.last: Build | None = None
-        self._number = 0
+        self.number = 0  # of the build running or last run
         signals.generator_init.connect(self._share_cache, weak=False)
 
     def close(self) -> None:
@@ -291,10 +292,10 @@ class Rebuilder:
         shutil.rmtree(self.output_path, ignore_errors=True)
         self.output_path.mkdir(parents=True, exist_ok=True)
 
-    def build(self, changed: set[str] | frozenset = frozenset()) -> Build:
-        self._number += 1
+    def build(self, changed: set[str] | frozenset = frozenset(), upto: int = 0) -> Build:
+        self.number += 1
         began = time.perf_counter()
-        build = Build(self._number, frozenset(changed))
+        build = Build(self.number, frozenset(changed), upto=upto)
         self._forget(set(changed))
         # Pelican hides a warning it has shown once; each build should say
         # its own (e.g. "scheduled: ...") again.

@@ -49,7 +49,7 @@ class Hooks:
     """Points where tests can watch or hold the session (all optional)."""
 
     after_read: Callable[[], None] | None = None  # in the build, once every file is read
-    on_changes: Callable[[set[str]], None] | None = None  # watcher thread, after each batch
+    on_changes: Callable[[set[str], int], None] | None = None  # watcher thread: (paths, batch number)
 
 
 class Preview:
@@ -89,7 +89,7 @@ class Preview:
         self.watcher.start()
         threading.Thread(target=self.httpd.serve_forever, name="preview-http", daemon=True).start()
         self.rebuilder.start_fresh()
-        self._build(set())
+        self._build(set(), self.watcher.taken)
         return self
 
     def run(self) -> None:
@@ -100,14 +100,14 @@ class Preview:
                 shown = ", ".join(sorted(os.path.relpath(p) for p in changed)[:5])
                 more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
                 print(f"-> changed: {shown}{more}; rebuilding", file=self.out, flush=True)
-                self._build(changed)
+                self._build(changed, self.watcher.taken)
 
-    def _build(self, changed: set[str]) -> Build:
+    def _build(self, changed: set[str], upto: int = 0) -> Build:
         with self.lock:
             with self.changed:
                 self.building = True
             try:
-                build = self.rebuilder.build(changed)
+                build = self.rebuilder.build(changed, upto)
             finally:
                 with self.changed:
                     self.building = False

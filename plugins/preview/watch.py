@@ -70,8 +70,10 @@ class Watcher:
     """Collects changed paths from `start()` until `stop()`.
 
     `take()` blocks until something changed and returns every path changed
-    since the previous `take()`. `on_changes(paths)` (optional) is called
-    from the watcher thread after each batch is added (tests wait on it).
+    since the previous `take()`. Batches are numbered (`seq`); `taken` is
+    the number of the last batch `take()` returned, so a build can say which
+    saves it includes. `on_changes(paths, seq)` (optional) is called from
+    the watcher thread after each batch is added (tests wait on it).
     """
 
     def __init__(
@@ -81,7 +83,7 @@ class Watcher:
         *,
         step_ms: int = 50,
         debounce_ms: int = 400,
-        on_changes: Callable[[set[str]], None] | None = None,
+        on_changes: Callable[[set[str], int], None] | None = None,
     ):
         self.paths = [os.path.abspath(p) for p in paths if os.path.exists(p)]
         self.filter = watch_filter
@@ -89,6 +91,8 @@ class Watcher:
         self.debounce_ms = debounce_ms
         self.on_changes = on_changes
         self._pending: set[str] = set()
+        self.seq = 0  # batches added so far
+        self.taken = 0  # the last batch take() handed out
         self._cond = threading.Condition()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -116,9 +120,11 @@ class Watcher:
                     continue
                 with self._cond:
                     self._pending |= paths
+                    self.seq += 1
+                    seq = self.seq
                     self._cond.notify_all()
                 if self.on_changes is not None:
-                    self.on_changes(paths)
+                    self.on_changes(paths, seq)
         except BaseException as error:  # noqa: BLE001 - reported by take()
             with self._cond:
                 self.error = error
@@ -133,6 +139,8 @@ class Watcher:
             if self.error is not None:
                 raise self.error
             paths, self._pending = self._pending, set()
+            if paths:
+                self.taken = self.seq
             return paths
 
     @property
