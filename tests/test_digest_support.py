@@ -69,6 +69,11 @@ class Site:
 
         return read_settings(str(self.conf), override=override or None)
 
+    def digest_settings(self, **override):
+        from digest.settings import DigestSettings
+
+        return DigestSettings.from_pelican(self.settings(**override))
+
     def build(self, **override) -> Path:
         from pelican import Pelican
 

@@ -303,14 +303,18 @@ def import_sources(root: Path, conf: Path, file, sources=None, archive=None, **_
 
 def digest(root: Path, conf: Path, *, month: str, archive=None, sources=None, force: bool = False, **_options) -> int:
     """Compose the month's issue into content/digests/YYYY-MM.md (see docs/editors.md, section “The monthly digest”)."""
-    from .make_issue import run_digest
+    from .compose import check_month, run_compose
 
+    problem = check_month(month)
+    if problem:
+        print(f"error: {problem}")
+        return 2
     try:
         settings = _settings(conf)
     except Exception as error:  # noqa: BLE001 - any broken settings file is bad usage
         print(f"{conf}: cannot read the settings ({error})")
         return 2
-    return run_digest(
+    return run_compose(
         Path(root),
         settings,
         month=month,

@@ -1,302 +1,319 @@
-"""Composing a month: select the window, drop the unusable, guard against
-floods, merge duplicates, clean excerpts and group the items into sections.
+"""`invoke digest --month YYYY-MM`: compose (or update) one month's issue file.
 
-Pure over its inputs (entries, sources, the chapter's own posts, a clock):
-no network and no files, so it is fast and easy to test. Images are
-downloaded afterwards (images.py), only for the items that get written.
+The command runs the stages one way:
+
+    read the editor's file  ->  select (archive + the chapter's own posts)
+    ->  images (local copies)  ->  format (issue-file text, fingerprints)
+    ->  merge (into the editor's file)  ->  write, only if the file is unchanged
+
+Composes take a lock (`content/digests/.compose.lock`): issue numbers are
+handed out under it, and the file is written under it only if its bytes are
+still the ones compose read. An editor's save made while compose was busy
+(downloading images can take minutes) is never overwritten: compose writes
+nothing and says so.
 """
 
 from __future__ import annotations
 
-import logging
+import hashlib
 import re
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from urllib.parse import urlsplit
+import sqlite3
+from collections import Counter
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
 
-from . import digestconf
-from .clean import (
-    images_in,
-    is_http_url,
-    markdown_escape,
-    normalise_url,
-    plain_title,
-    sanitise,
-    strip_boilerplate,
-    strip_tracking,
-    excerpt_text,
-    to_text,
-)
-from .issuefile import RawItem, RawSection
-from .models import Source, StoredEntry
-from .own import OwnPost
+from .errors import DigestError, FrozenIssueError, IssueChangedError, IssueFileError, SettingsError
+from .files import exclusive_lock, write_atomically
+from .format import format_item
+from .issuefile import MONTH, IssueDoc, month_label, read_issue_doc, read_issue_text
+from .merge import ComposedPart, MergeResult, merge
+from .models import ComposedItem, ComposedSection, LocalImage, Source
+from .settings import DigestSettings
 
-logger = logging.getLogger(__name__)
+LEDGER = ".issue-numbers"  # "YYYY-MM N" lines: a number once given is never given to another month
+LOCK = ".compose.lock"
 
 
-def month_window(month: str, tz) -> tuple[datetime, datetime]:
-    """[start, end) of a YYYY-MM month in the site's timezone, as aware datetimes."""
-    year, mon = (int(part) for part in month.split("-"))
-    start = datetime(year, mon, 1, tzinfo=tz)
-    end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=tz)
-    return start, end
+# --- Issue numbers ------------------------------------------------------------------
 
 
-@dataclass
-class Candidate:
-    key: str
-    title: str
-    link: str
-    author: str | None
-    when: datetime  # aware
-    source: Source
-    html: str  # untrusted summary or content
-    full_html: str
-    image_url: str | None = None
-    guid: str | None = None
-    own: bool = False
-    also_in: list[str] = field(default_factory=list)
+def _ledger(issues: Path) -> dict[str, int]:
+    numbers: dict[str, int] = {}
+    try:
+        for line in (issues / LEDGER).read_text(encoding="utf-8").splitlines():
+            parts = line.split()
+            if len(parts) == 2 and MONTH.fullmatch(parts[0]) and parts[1].isdigit():
+                numbers[parts[0]] = int(parts[1])
+    except FileNotFoundError:
+        pass
+    return numbers
 
 
-@dataclass
-class Composition:
-    sections: list[RawSection]  # own first, then one per source; then held sections
-    lead_images: dict[str, tuple[str, str]]  # item id -> (remote url, alt)
-    per_source: Counter  # source title -> items kept
-    held: Counter  # source title -> items held back
-    duplicates: int = 0
-    future: int = 0
-    dropped: list[str] = field(default_factory=list)  # warnings about dropped items
+def issue_number(issues: Path, month: str) -> int:
+    """The month's number: its old one if it ever had one, else one past the highest."""
+    ledger = _ledger(issues)
+    if month in ledger:
+        return ledger[month]
+    highest = max(ledger.values(), default=0)
+    for path in issues.glob("*.md"):
+        try:
+            head = path.read_text(encoding="utf-8")[:2000]
+        except (OSError, UnicodeDecodeError):
+            continue
+        match = re.search(r"^Issue:\s*(\d+)\s*$", head, re.MULTILINE)
+        if match:
+            highest = max(highest, int(match.group(1)))
+    return highest + 1
 
 
-def _host(url: str | None) -> str:
-    host = (urlsplit(url).hostname or "").lower() if url else ""
-    return host[4:] if host.startswith("www.") else host
+def remember_number(issues: Path, month: str, number: int) -> None:
+    """Record the month's number (call under the compose lock)."""
+    ledger = _ledger(issues)
+    if ledger.get(month) == number:
+        return
+    ledger[month] = number
+    text = "".join(f"{m} {n}\n" for m, n in sorted(ledger.items()))
+    write_atomically(issues / LEDGER, text.encode("utf-8"), durable=True)
 
 
-def _norm_title(title: str) -> str:
-    return re.sub(r"[\W_]+", " ", title.casefold()).strip()
+def new_header(conf: DigestSettings, month: str, number: int) -> dict[str, str]:
+    from .select import month_window
 
-
-class _UnionFind:
-    def __init__(self, n: int):
-        self.parent = list(range(n))
-
-    def find(self, a: int) -> int:
-        while self.parent[a] != a:
-            self.parent[a] = self.parent[self.parent[a]]
-            a = self.parent[a]
-        return a
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
-def dedupe(candidates: list[Candidate], *, title_days: float, aggregator_categories) -> tuple[list[Candidate], int]:
-    """One candidate per story, the original, with the other sources in also_in."""
-    uf = _UnionFind(len(candidates))
-    first_with: dict[tuple[str, str], int] = {}
-    for index, cand in enumerate(candidates):
-        keys = []
-        if cand.guid and (is_http_url(cand.guid) or len(cand.guid) >= 12):
-            keys.append(("guid", cand.guid.strip()))
-            if is_http_url(cand.guid):
-                keys.append(("url", normalise_url(cand.guid)))
-        keys.append(("url", normalise_url(cand.link)))
-        for key in keys:
-            if key[1] is None:
-                continue
-            if key in first_with:
-                uf.union(first_with[key], index)
-            else:
-                first_with[key] = index
-    by_title: dict[str, list[int]] = defaultdict(list)
-    for index, cand in enumerate(candidates):
-        title = _norm_title(cand.title)
-        if len(title) >= 8:  # "Update", "News" are not the same story
-            by_title[title].append(index)
-    window = timedelta(days=title_days)
-    for indexes in by_title.values():
-        indexes.sort(key=lambda i: candidates[i].when)
-        for a, b in zip(indexes, indexes[1:]):
-            if candidates[b].when - candidates[a].when <= window:
-                uf.union(a, b)
-    groups: dict[int, list[Candidate]] = defaultdict(list)
-    for index, cand in enumerate(candidates):
-        groups[uf.find(index)].append(cand)
-    aggregators = {c.lower() for c in aggregator_categories}
-
-    def rank(cand: Candidate):
-        is_aggregator = (cand.source.category or "").lower() in aggregators
-        host_match = bool(cand.source.html_url) and _host(cand.source.html_url) == _host(cand.link)
-        return (not cand.own, not host_match, is_aggregator, cand.when, cand.source.title.casefold(), cand.key)
-
-    kept: list[Candidate] = []
-    duplicates = 0
-    for group in groups.values():
-        group.sort(key=rank)
-        original = group[0]
-        others = sorted({c.source.title for c in group[1:] if c.source.title != original.source.title})
-        original.also_in = others
-        duplicates += len(group) - 1
-        kept.append(original)
-    kept.sort(key=lambda c: (c.when, c.key))
-    return kept, duplicates
-
-
-def flooded(entries: list[StoredEntry], *, max_items: int, same_timestamp: int) -> bool:
-    if len(entries) > max_items:
-        return True
-    stamps = Counter(entry.effective_date for entry in entries)
-    return bool(stamps) and max(stamps.values()) > same_timestamp
-
-
-def _excerpt(cand: Candidate, settings) -> str:
-    """The excerpt as issue-file Markdown: plain text (summary) or sanitised HTML (full)."""
-    if digestconf.get(settings, "DIGEST_EXCERPT_MODE") == "full":
-        html = sanitise(strip_boilerplate(cand.full_html or cand.html), base=cand.link)
-        return html
-    text = to_text(strip_boilerplate(cand.html or cand.full_html))
-    return markdown_escape(excerpt_text(text, int(digestconf.get(settings, "DIGEST_EXCERPT_WORDS"))))
-
-
-def author_name(raw: str | None) -> str:
-    """A display name: RSS's "mail@example.org (Name)" becomes "Name"; a bare address is dropped."""
-    text = plain_title(raw)
-    match = re.fullmatch(r"\S+@\S+\s*\((.+)\)", text)
-    if match:
-        return match.group(1).strip()
-    return "" if re.fullmatch(r"\S+@\S+", text) else text
-
-
-def _raw_item(cand: Candidate, settings) -> RawItem:
-    tz = digestconf.timezone(settings)
-    fields = {
-        "Id": cand.key,
-        "Link": cand.link,
-        "Source": cand.source.title,
-        "Source-URL": cand.source.html_url if is_http_url(cand.source.html_url) else "",
-        "Author": author_name(cand.author),
-        "Date": cand.when.astimezone(tz).date().isoformat(),
-        "Also-in": "; ".join(cand.also_in),
+    _, end = month_window(month, conf.timezone)
+    when = end.replace(hour=conf.issue_hour)
+    return {
+        "Title": f"{conf.name} | {month_label(month)} (Issue {number})",
+        "Date": when.strftime("%Y-%m-%d %H:%M"),
+        "Issue": str(number),
+        "Month": month,
+        "Status": "draft",
     }
-    return RawItem(title=plain_title(cand.title) or "(untitled)", fields=fields, body=_excerpt(cand, settings))
 
 
-def _lead_image(cand: Candidate) -> tuple[str, str] | None:
-    if cand.image_url and is_http_url(cand.image_url):
-        return cand.image_url, ""
-    found = images_in(cand.full_html or cand.html, base=cand.link)
-    return found[0] if found else None
+def failing_sources(health) -> list[tuple[Source, str]]:
+    failing = []
+    for h in health:
+        last_failed = h.last_error and (h.last_success is None or (h.last_attempt and h.last_attempt > h.last_success))
+        if last_failed or h.dead:
+            failing.append((h.source, h.last_error or "no longer answers"))
+    return failing
 
 
-def compose(
-    entries: list[StoredEntry],
-    sources: dict[str, Source],
-    own: list[OwnPost],
-    settings,
-    *,
-    now: datetime,
-) -> Composition:
-    """Sections for one month from the archive's entries of that month's window."""
-    own_source = Source(
-        feed_url="site",
-        title=settings.get("SITENAME") or "Our chapter",
-        html_url=digestconf.site_public_url(settings),
-        category="own",
-    )
-    dropped: list[str] = []
-    future = 0
-    by_source: dict[str, list[StoredEntry]] = defaultdict(list)
-    for entry in entries:
-        if entry.effective_date is None:
-            continue
-        if entry.effective_date > now:
-            future += 1
-            continue
-        by_source[entry.feed_url].append(entry)
+# --- The command ------------------------------------------------------------------------
 
-    def source_of(feed_url: str) -> Source:
-        return sources.get(feed_url) or Source(feed_url=feed_url, title=_host(feed_url) or feed_url)
 
-    max_items = int(digestconf.get(settings, "DIGEST_FLOOD_MAX_ITEMS"))
-    same_stamp = int(digestconf.get(settings, "DIGEST_FLOOD_SAME_TIMESTAMP"))
-    pool: list[Candidate] = []
-    held_pool: dict[str, list[Candidate]] = {}
-    for feed_url, source_entries in by_source.items():
-        source = source_of(feed_url)
-        cands = []
-        for entry in source_entries:
-            link = (entry.link or "").strip()
-            if not is_http_url(link):
-                dropped.append(f"{source.title}: dropped {plain_title(entry.title)!r}: its link {link!r} "
-                               "is not an http(s) address")
-                continue
-            cands.append(Candidate(
-                key=f"{feed_url}#{entry.key}",
-                title=plain_title(entry.title),
-                link=strip_tracking(link),
-                author=entry.author,
-                when=entry.effective_date,
-                source=source,
-                html=entry.summary_html or entry.content_html or "",
-                full_html=entry.content_html or entry.summary_html or "",
-                image_url=entry.image_url,
-                guid=entry.guid,
-            ))
-        if flooded(source_entries, max_items=max_items, same_timestamp=same_stamp):
-            held_pool[feed_url] = cands
+def check_month(month: str | None) -> str | None:
+    """Why `month` cannot be an issue's month, or None."""
+    if not MONTH.fullmatch(month or ""):
+        return f"--month must look like 2025-03, not {month!r}"
+    if not 1900 <= int(month[:4]) <= 2999:
+        return f"--month must fall between 1900-01 and 2999-12, not {month!r}"
+    return None
+
+
+def run_compose(root: Path, settings, *, month: str, archive_path: Path | None = None,
+                sources_path: Path | None = None, force: bool = False, now: datetime | None = None,
+                out=print) -> int:
+    """Compose the month; print what happened; return an exit code (0 ok, 1 not written, 2 bad usage)."""
+    problem = check_month(month)
+    if problem:
+        out(f"error: {problem}")
+        return 2
+    try:
+        conf = DigestSettings.from_pelican(settings)
+    except SettingsError as error:
+        out(f"error: {error} (in pelicanconf.py)")
+        return 2
+    try:
+        return _Compose(conf, settings, month, force=force, now=now or datetime.now(UTC), out=out).run(
+            archive_path or conf.archive_path, sources_path if sources_path is not None else conf.sources_path)
+    except (IssueFileError, FrozenIssueError, IssueChangedError) as error:
+        out(f"error: {error}")
+        return 1
+    except DigestError as error:
+        out(f"error: {error}")
+        return 2
+    except sqlite3.DatabaseError as error:
+        out(f"error: the feed archive cannot be read ({error}); restore it from a backup, or delete it and run "
+            "`invoke fetch` again")
+        return 2
+    except OSError as error:
+        where = error.filename or "a file"
+        out(f"error: cannot write {where}: {error.strerror or error}. The issue file was not changed; free some "
+            "disk space or fix the folder's permissions, then run again.")
+        return 1
+
+
+class _Compose:
+    def __init__(self, conf: DigestSettings, settings, month: str, *, force: bool, now: datetime, out):
+        self.conf = conf
+        self.settings = settings
+        self.month = month
+        self.force = force
+        self.now = now
+        self.out = out
+        self.path = conf.issues_dir / f"{month}.md"
+        self.lock = conf.issues_dir / LOCK
+
+    def run(self, archive_path: Path, sources_path: Path | None) -> int:
+        original, existing = self.read_editor_file()
+        entries, health, sources = self.read_archive(archive_path, sources_path)
+        with exclusive_lock(self.lock):
+            number = existing.number if existing else issue_number(self.conf.issues_dir, self.month)
+            remember_number(self.conf.issues_dir, self.month, number)  # reserved: no other month gets it
+        from .own import own_posts
+        from .select import month_window, select
+
+        start, end = month_window(self.month, self.conf.timezone)
+        own = own_posts(self.settings, self.conf, start, end, self.now)
+        selection = select(entries, sources, own, self.conf, now=self.now)
+        known = self.known_ids(existing)
+        sections, image_failures = self.localise(selection.sections, known)
+        nl = existing.newline if existing else ""
+        composed = [ComposedPart(s.title, s.kind, [format_item(item, nl) for item in s.items]) for s in sections]
+        failing = failing_sources(health)
+        report = self.report(len(entries), failing, selection)
+        result = merge(existing, composed, header=new_header(self.conf, self.month, number), report=report,
+                       force=self.force, path=self.path)
+        self.write(original, result.doc, number)
+        self.summary(existing, result, selection, failing, image_failures)
+        return 0
+
+    def read_editor_file(self) -> tuple[bytes | None, IssueDoc | None]:
+        try:
+            original = self.path.read_bytes()
+        except FileNotFoundError:
+            return None, None
+        existing = read_issue_doc(self.path, read_issue_text(self.path))
+        if existing.status == "published":
+            raise FrozenIssueError(
+                f"{self.path}: this issue is published (Status: published), so it is frozen: readers already "
+                "have it. Nothing was changed. To change it anyway, set 'Status: draft' in the file first."
+            )
+        return original, existing
+
+    def read_archive(self, archive_path: Path, sources_path: Path | None):
+        from .archive import Archive
+        from .select import month_window
+
+        if not archive_path.exists():
+            raise DigestError(f"{archive_path}: no feed archive yet; run `invoke fetch` first (or pass --archive)")
+        start, end = month_window(self.month, self.conf.timezone)
+        with Archive(archive_path) as store:
+            entries = store.entries_between(start.astimezone(UTC), end.astimezone(UTC))
+            health = store.sources_health()
+        sources = {h.source.feed_url: h.source for h in health}
+        if sources_path is not None and sources_path.exists():
+            from .sources import load_sources
+
+            try:
+                for source in load_sources(sources_path):
+                    sources[source.feed_url] = source  # the editor's titles and categories win
+            except DigestError as error:
+                self.out(f"warning: {error} (using the titles stored in the archive)")
+        return entries, health, sources
+
+    def known_ids(self, existing: IssueDoc | None) -> set[str]:
+        if existing is None:
+            return set()
+        seen, _ = existing.seen()
+        return set(seen) | {item.id for item in existing.items()}
+
+    # --- images: only for the items this compose will write -----------------------------------
+
+    def localise(self, sections: list[ComposedSection], known: set[str]) -> tuple[list[ComposedSection], list[str]]:
+        from .format import safe_id
+
+        wanted = [(s, i) for s in sections if s.kind != "held" for i in s.items
+                  if self.force or safe_id(i.id) not in known]
+        if not self.conf.images or not any(i.lead_image_url or "<img" in i.excerpt_html for _, i in wanted):
+            return sections, []
+        from .images import ImageFetcher, localise_html
+
+        done: dict[str, ComposedItem] = {}
+        with ImageFetcher(self.conf.content_dir, self.month, limits=self.conf.image_limits(self.settings)) as fetcher:
+            for _, item in wanted:
+                html = item.excerpt_html
+                if self.conf.full_excerpts and "<img" in html:
+                    html = localise_html(html, fetcher.fetch)
+                image = None
+                if item.lead_image_url:
+                    local = fetcher.fetch(item.lead_image_url)
+                    src = getattr(local, "src", local)
+                    if src and not (self.conf.full_excerpts and src in html):
+                        image = LocalImage(src=src, alt=item.lead_image_alt, width=getattr(local, "width", 0),
+                                           height=getattr(local, "height", 0))
+                done[item.id] = replace(item, excerpt_html=html, image=image)
+            failures = list(fetcher.failures)
+        localised = [replace(s, items=tuple(done.get(i.id, i) for i in s.items)) for s in sections]
+        return localised, failures
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def report(self, archived: int, failing, selection) -> list[str]:
+        report = [f"Composed {self.now.astimezone(UTC):%Y-%m-%d %H:%M} UTC from {archived} archived entries."]
+        report += [f"Source failing at its last fetch: {s.title} ({s.feed_url}): {why}" for s, why in failing]
+        report += [f"Dropped: {w}" for w in selection.dropped]
+        report += [f"Held back for review (flood guard): {t}, {n} items" for t, n in sorted(selection.held.items())]
+        return report
+
+    def write(self, original: bytes | None, doc: IssueDoc, number: int) -> None:
+        data = doc.text().encode("utf-8")
+        with exclusive_lock(self.lock):
+            try:
+                current = self.path.read_bytes()
+            except FileNotFoundError:
+                current = None
+            if _digest(current) != _digest(original):
+                raise IssueChangedError(
+                    f"{self.path}: the issue file changed while composing (saved by an editor or another "
+                    "compose); nothing was written, so that change is safe. Run `invoke digest` again."
+                )
+            if current != data:
+                write_atomically(self.path, data, durable=True)
+            remember_number(self.conf.issues_dir, self.month, number)
+
+    def summary(self, existing, result: MergeResult, selection, failing, image_failures) -> None:
+        out, doc = self.out, result.doc
+        if existing is None:
+            out(f"Wrote {self.path} (new issue {doc.number}).")
+        elif self.force:
+            out(f"Updated {self.path} (--force): {len(result.refreshed)} item(s) refreshed where you had not "
+                f"edited them, {len(result.kept)} kept as you edited them, {len(result.added)} new.")
         else:
-            pool.extend(cands)
-    for post in own:
-        pool.append(Candidate(key=post.key, title=post.title, link=post.link, author=post.author,
-                              when=post.published, source=own_source, html=post.summary_html,
-                              full_html=post.summary_html, own=True))
-    kept, duplicates = dedupe(
-        pool,
-        title_days=float(digestconf.get(settings, "DIGEST_DEDUPE_TITLE_DAYS")),
-        aggregator_categories=digestconf.get(settings, "DIGEST_AGGREGATOR_CATEGORIES"),
-    )
-    aggregators = {c.lower() for c in digestconf.get(settings, "DIGEST_AGGREGATOR_CATEGORIES")}
-    own_items = [c for c in kept if c.own]
-    others: dict[str, list[Candidate]] = defaultdict(list)
-    for cand in kept:
-        if not cand.own:
-            others[cand.source.feed_url].append(cand)
-    sections: list[RawSection] = []
-    lead_images: dict[str, tuple[str, str]] = {}
-    per_source: Counter = Counter()
-    held: Counter = Counter()
+            out(f"Updated {self.path}: {len(result.added)} new item(s) added"
+                + (" (see 'New since last compose')." if result.added else "."))
+        for item in result.added if existing is not None else ():
+            out(f"  + {item.title} ({item.fields.get('Source')})")
+        published = Counter(item.fields.get("Source", "?") for s in doc.sections() if s.kind == "normal"
+                            for item in s.items)
+        review = sum(len(s.items) for s in doc.sections() if s.kind != "normal")
+        out(f"The issue holds {sum(published.values())} item(s)"
+            + (f", plus {review} for review (new or held back, not published)." if review else "."))
+        for title, count in sorted(published.items(), key=lambda kv: kv[0].casefold()):
+            out(f"  {title}: {count}")
+        if selection.duplicates:
+            out(f"Duplicates merged: {selection.duplicates}")
+        if selection.held:
+            out("Held back for review (not published until you move them out of the 'Held back' section):")
+            for title, count in sorted(selection.held.items()):
+                out(f"  {title}: {count} items")
+        else:
+            out("Held back: none")
+        if selection.future:
+            out(f"Future-dated entries left out: {selection.future}")
+        for warning in selection.dropped:
+            out(f"warning: {warning}")
+        if failing:
+            out("Sources that failed at their last fetch (the issue was composed without their newest posts):")
+            for source, why in failing:
+                out(f"  {source.title} ({source.feed_url}): {why}")
+        else:
+            out("Sources that failed: none")
+        for failure in image_failures:
+            out(f"warning: image skipped: {failure}")
 
-    def items_of(cands: list[Candidate], with_images: bool) -> list[RawItem]:
-        items = []
-        for cand in cands:
-            items.append(_raw_item(cand, settings))
-            if with_images and not cand.own:
-                image = _lead_image(cand)
-                if image:
-                    lead_images[cand.key] = image
-        return items
 
-    if own_items:
-        sections.append(RawSection(title=digestconf.get(settings, "DIGEST_OWN_SECTION"),
-                                   items=items_of(own_items, False), kind="own"))
-        per_source[own_source.title] += len(own_items)
-    order = sorted(others, key=lambda url: ((source_of(url).category or "").lower() in aggregators,
-                                            source_of(url).title.casefold(), url))
-    for feed_url in order:
-        source = source_of(feed_url)
-        sections.append(RawSection(title=source.title, items=items_of(others[feed_url], True)))
-        per_source[source.title] += len(others[feed_url])
-    for feed_url in sorted(held_pool, key=lambda url: source_of(url).title.casefold()):
-        source = source_of(feed_url)
-        cands = sorted(held_pool[feed_url], key=lambda c: (c.when, c.key))
-        if not cands:
-            continue
-        sections.append(RawSection(title=f"Held back: {source.title}", items=items_of(cands, False), kind="held"))
-        held[source.title] += len(cands)
-    return Composition(sections=sections, lead_images=lead_images, per_source=per_source, held=held,
-                       duplicates=duplicates, future=future, dropped=dropped)
+def _digest(data: bytes | None) -> str | None:
+    return None if data is None else hashlib.sha256(data).hexdigest()

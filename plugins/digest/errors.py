@@ -5,6 +5,16 @@ what to do about it.
 """
 
 
+def display_path(path) -> str:
+    """A path as an editor would type it: relative to the current folder when it is under it."""
+    from pathlib import Path
+
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return str(path)
+
+
 class DigestError(Exception):
     """Base of every error the digest plugin raises on purpose."""
 
@@ -30,7 +40,7 @@ class IssueFileError(DigestError):
     """A digest issue file cannot be read; the message names file and line."""
 
     def __init__(self, path, line: int | None, message: str):
-        where = f"{path}:{line}" if line else str(path)
+        where = f"{display_path(path)}:{line}" if line else str(display_path(path))
         super().__init__(f"{where}: {message}")
         self.path = path
         self.line = line
@@ -38,3 +48,11 @@ class IssueFileError(DigestError):
 
 class FrozenIssueError(DigestError):
     """The issue is marked published; composing would change what readers got."""
+
+
+class SettingsError(DigestError):
+    """A DIGEST_* (or TIMEZONE, SITEURL) setting has a value the digest cannot use; the message names it."""
+
+
+class IssueChangedError(DigestError):
+    """The issue file changed on disk while compose was running; nothing was written."""

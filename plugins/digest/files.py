@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -29,3 +30,23 @@ def write_atomically(path: str | Path, data: bytes, *, durable: bool = False) ->
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def exclusive_lock(path: str | Path):
+    """Hold an exclusive lock on `path` (created if missing) for the `with` block.
+
+    An advisory flock: every compose takes it, so issue numbers and issue
+    files are decided by one process at a time. The kernel releases it when
+    the process ends, however it ends.
+    """
+    import fcntl
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

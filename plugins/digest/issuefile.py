@@ -1,4 +1,4 @@
-"""Issue files: the editor's plain-text copy of one monthly issue.
+"""Issue files, read and written losslessly: the editor's copy of one monthly issue.
 
     Title: The Millbrook Lantern | March 2025 (Issue 11)
     Date: 2025-04-01 09:00
@@ -16,107 +16,226 @@
 
     ### An item's title
     Id: site#posts/some-post
-    Link: https://millbrook.example.org/posts/some-post/
+    Link: /posts/some-post/
     Source: Millbrook Chapter
     Date: 2025-03-04
-    Note: The editor's note, in Markdown (optional).
+    Note: The editor's note, in Markdown (optional); more lines
+      follow indented by two spaces.
 
-    The excerpt, in Markdown, until the next heading.
+    The excerpt, in Markdown, until the next "## " or "### " heading.
 
     ## New since last compose <!-- digest:new -->
     ## Held back: Some Source <!-- digest:held -->
 
     <!-- digest:seen
-    every item id ever composed into this file, one a line, each after a
-    fingerprint of the excerpt composed for it (so that `--force` can tell
-    an excerpt the editor rewrote from one it may refresh)
+    every item id ever composed into this file, one a line, after the
+    fingerprints of the title, fields and excerpt composed for it
     -->
 
-Sections marked `<!-- digest:new -->` or `<!-- digest:held -->` are for the
-editor only: they are never published. The parser is strict and line-aware;
-every problem is an IssueFileError naming file:line and what to do.
+The document keeps every line as it was read (`IssueDoc.text()` of a parsed
+file is the file, byte for byte): only "## " and "### " headings at the start
+of a line, the fields under an item heading and the two `digest:` blocks are
+structure; everything else (comments, blank runs, raw HTML, other headings,
+nested lists, fenced code) is kept verbatim where it stands. Lines inside a
+fenced code block or an HTML comment are never structure.
+
+Every problem is an IssueFileError naming file:line and what to do.
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-import markdown
-
-from . import digestconf
-from .clean import is_http_url, plain_title, sanitise
 from .errors import IssueFileError
-from .files import write_atomically
-from .models import DigestIssue, DigestItem, DigestSection, ItemImage
 
 HEADER_KEYS = ("Title", "Date", "Issue", "Month", "Status")
 ITEM_KEYS = ("Id", "Link", "Source", "Source-URL", "Author", "Date", "Also-in", "Image", "Image-alt", "Note")
+EDITOR_KEYS = ("Note",)  # fields only the editor writes: never part of a composed item's fingerprint
 STATUSES = ("draft", "published")
-SPECIAL_KINDS = ("new", "held")
+SPECIAL_KINDS = ("new", "held")  # editor-only sections, never published
+BLOCK_KINDS = ("report", "seen")
 NEW_SECTION_TITLE = "New since last compose"
 INTRO_PLACEHOLDER = (
     "<!-- digest:intro-placeholder Write the intro here, in Markdown: a few sentences "
     "about this month. Then delete this line. -->"
 )
-HELD_HINT = (
-    "<!-- Not published: these items are held back for review. Move the ones you want "
-    "into a section above (or cut them), then delete this section when it is empty. -->"
-)
-NEW_HINT = (
-    "<!-- Not published: items found since the last compose. Move the ones you want "
-    "into a section above, cut the rest. -->"
-)
 IMAGE_PATH = re.compile(r"digests/images/\d{4}-\d{2}/[0-9a-f]{64}\.(?:png|jpg|gif|webp)")
 MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
-_HEADING = re.compile(r"^(#{1,6})(?:\s+(.*?))?\s*$")
-_FIELD = re.compile(r"^([A-Za-z][A-Za-z-]*):(?:\s+(.*?))?\s*$")
+_HEADING = re.compile(r"(#{2,3})(?:[ \t]+(.*?))?[ \t]*")
+_FIELD = re.compile(r"([A-Za-z][A-Za-z-]*):(?:[ \t]+(.*?))?[ \t]*")
 _MARKER = re.compile(r"\s*<!--\s*digest:(\w+)\s*-->\s*$")
-# A seen line: "<excerpt fingerprint> <item id>" (ids never start with 12 hex digits and a space)
-_SEEN_LINE = re.compile(r"([0-9a-f]{12}) (\S.*)")
+_BLOCK_START = re.compile(r"\s*<!--\s*digest:(report|seen)\b(.*)")
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+# A seen line: "<title>.<fields>.<excerpt> <id>" fingerprints, or (older files)
+# one excerpt fingerprint, or a bare id. Ids never start with 12 hex digits and a space.
+_SEEN_LINE = re.compile(r"([0-9a-f]{12})(?:\.([0-9a-f]{12})\.([0-9a-f]{12}))? (\S.*)")
 
 
-def excerpt_print(body: str) -> str:
-    """A short fingerprint of an excerpt as the file holds it (escaped as written)."""
-    return hashlib.sha256(_safe_body(body.strip("\n")).strip().encode("utf-8")).hexdigest()[:12]
+def fingerprint(lines: list[str]) -> str:
+    """A short hash of some lines of text as the file holds them (line ends ignored)."""
+    text = "\n".join(line.rstrip("\r") for line in lines).strip("\n")
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _bare(line: str) -> str:
+    return line[:-1] if line.endswith("\r") else line
+
+
+def _is_blank(line: str) -> bool:
+    return not line.strip()
+
+
+def _is_comment_line(line: str) -> bool:
+    s = line.strip()
+    return s.startswith("<!--") and s.endswith("-->")
+
+
+UNKNOWN_PRINT = "0" * 12  # written for a part whose composed text is not known (an older file)
+
+
+@dataclass(frozen=True)
+class Prints:
+    """What compose last wrote for an item, as fingerprints (None: not known)."""
+
+    title: str | None
+    fields: str | None
+    body: str | None
+
+    def line(self, item_id: str) -> str:
+        if self.title is None and self.fields is None:
+            return f"{self.body} {item_id}" if self.body else item_id  # as an older file had it
+        parts = (self.title, self.fields, self.body)
+        return ".".join(p or UNKNOWN_PRINT for p in parts) + f" {item_id}"
+
+
+# --- The parts of a document -----------------------------------------------------
 
 
 @dataclass
-class RawItem:
-    title: str
-    fields: dict[str, str]
-    body: str  # Markdown
+class Lines:
+    """Lines outside any section: the intro (before the first section) or loose lines."""
+
+    lines: list[str]
+
+    def all_lines(self) -> list[str]:
+        return self.lines
+
+
+@dataclass
+class Block:
+    """A machine block, `<!-- digest:report` or `<!-- digest:seen` up to a line `-->`."""
+
+    kind: str
+    lines: list[str]
     line: int = 0
+
+    @property
+    def entries(self) -> list[str]:
+        return [_bare(entry).strip() for entry in self.lines[1:-1] if entry.strip()]
+
+    def all_lines(self) -> list[str]:
+        return self.lines
+
+
+@dataclass
+class Item:
+    """One item: its heading line, its field lines, and the lines after them (the excerpt)."""
+
+    head: str
+    meta: list[str]  # field lines, Note continuation lines, comment lines
+    body: list[str]  # every line after the fields, up to the next structure (blank lines included)
+    line: int = 0
+    title: str = ""
+    fields: dict[str, str] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
         return self.fields.get("Id") or f"manual#{self.fields.get('Link', '')}"
 
+    def all_lines(self) -> list[str]:
+        return [self.head, *self.meta, *self.body]
+
+    def body_parts(self) -> tuple[list[str], list[str], list[str]]:
+        """(leading blank lines, the excerpt, trailing blank lines) of the body."""
+        start = 0
+        while start < len(self.body) and _is_blank(self.body[start]):
+            start += 1
+        end = len(self.body)
+        while end > start and _is_blank(self.body[end - 1]):
+            end -= 1
+        return self.body[:start], self.body[start:end], self.body[end:]
+
+    @property
+    def excerpt(self) -> str:
+        return "\n".join(_bare(line) for line in self.body_parts()[1])
+
+    def _composed_flags(self) -> list[bool]:
+        """For each line of the fields block: True if compose writes it (not the Note, not a comment)."""
+        flags, skipping = [], False
+        for raw in self.meta:
+            line = _bare(raw)
+            match = _FIELD.fullmatch(line)
+            if match and not line.startswith((" ", "\t")):
+                skipping = match.group(1) in EDITOR_KEYS
+                flags.append(not skipping)
+            else:
+                flags.append(not skipping and not _is_comment_line(line))
+        return flags
+
+    def composed_meta(self) -> list[str]:
+        """The field lines compose writes (every field but the editor's own, and no comments)."""
+        return [raw for raw, mine in zip(self.meta, self._composed_flags()) if mine]
+
+    def editor_meta(self) -> list[str]:
+        """The lines of the fields block compose never writes: the Note and comments."""
+        return [raw for raw, mine in zip(self.meta, self._composed_flags()) if not mine]
+
+    def prints(self) -> Prints:
+        return Prints(fingerprint([_bare(self.head)]), fingerprint(self.composed_meta()),
+                      fingerprint(self.body_parts()[1]))
+
 
 @dataclass
-class RawSection:
-    title: str
-    items: list[RawItem]
-    kind: str = "normal"  # "normal", "own", "new", "held"
+class Section:
+    head: str
+    preamble: list[str]  # lines between the heading and the first item (comments, blanks)
+    items: list[Item]
     line: int = 0
+    title: str = ""
+    kind: str = "normal"  # "normal", "new", "held"
+    before: list[str] = field(default_factory=list)  # blank lines compose put before a heading it added
+
+    def all_lines(self) -> list[str]:
+        out = [*self.before, self.head, *self.preamble]
+        for item in self.items:
+            out += item.all_lines()
+        return out
+
+
+Part = Lines | Block | Section
 
 
 @dataclass
 class IssueDoc:
-    """An issue file as text structure: what compose merges into and write_issue writes."""
+    """An issue file as a list of parts that, joined, are the file."""
 
-    header: dict[str, str]
-    intro: str
-    sections: list[RawSection]
-    seen: list[str] = field(default_factory=list)
-    report: list[str] = field(default_factory=list)
+    header_lines: list[str]
+    parts: list[Part]
     path: Path | None = None
-    # item id -> fingerprint of the excerpt as last composed (see excerpt_print)
-    excerpt_prints: dict[str, str] = field(default_factory=dict)
+    header: dict[str, str] = field(default_factory=dict)
+    header_line: dict[str, int] = field(default_factory=dict)
+
+    def text(self) -> str:
+        lines = list(self.header_lines)
+        for part in self.parts:
+            lines += part.all_lines()
+        return "\n".join(lines)
 
     @property
     def status(self) -> str:
@@ -126,460 +245,322 @@ class IssueDoc:
     def number(self) -> int:
         return int(self.header["Issue"])
 
-    def items(self) -> list[RawItem]:
-        return [item for section in self.sections for item in section.items]
+    @property
+    def month(self) -> str:
+        return self.header["Month"]
+
+    @property
+    def newline(self) -> str:
+        """"\\r" if the file's lines end in CRLF: lines compose adds then match."""
+        return "\r" if self.header_lines and self.header_lines[0].endswith("\r") else ""
+
+    def sections(self) -> list[Section]:
+        return [part for part in self.parts if isinstance(part, Section)]
+
+    def items(self) -> list[Item]:
+        return [item for section in self.sections() for item in section.items]
+
+    def block(self, kind: str) -> Block | None:
+        return next((p for p in self.parts if isinstance(p, Block) and p.kind == kind), None)
+
+    def intro(self) -> str:
+        """The intro's Markdown: the lines before the first section, blocks left out."""
+        lines: list[str] = []
+        for part in self.parts:
+            if isinstance(part, Section):
+                break
+            if isinstance(part, Lines):
+                lines += [_bare(line) for line in part.lines]
+        return "\n".join(lines).strip("\n")
+
+    def seen(self) -> tuple[list[str], dict[str, Prints]]:
+        """Every id the seen block lists, in order, and the fingerprints it records."""
+        block = self.block("seen")
+        ids: list[str] = []
+        prints: dict[str, Prints] = {}
+        for entry in block.entries if block else ():
+            match = _SEEN_LINE.fullmatch(entry)
+            if not match:
+                ids.append(entry)
+                continue
+            first, fields_print, body_print, item_id = match.groups()
+            ids.append(item_id)
+            # An older file's one fingerprint is its excerpt's.
+            known = lambda p: None if p == UNKNOWN_PRINT else p  # noqa: E731
+            prints[item_id] = (Prints(known(first), known(fields_print), known(body_print)) if fields_print
+                               else Prints(None, None, first))
+        return ids, prints
 
 
-# --- Parsing -----------------------------------------------------------------
+# --- Parsing ---------------------------------------------------------------------
+
+
+class _Parser:
+    def __init__(self, text: str, path):
+        self.lines = text.split("\n")
+        self.path = path
+        self.i = 0
+        self.fence: str | None = None  # the open fence's marker while inside fenced code
+        self.in_comment = False  # inside an HTML comment that spans lines
+
+    def fail(self, line: int | None, message: str) -> IssueFileError:
+        return IssueFileError(self.path, line, message)
+
+    # Fenced code and multi-line comments are never structure.
+    def opaque(self, line: str) -> bool:
+        """Whether `line` is inside code or a comment (updating the state as it passes)."""
+        bare = _bare(line)
+        if self.fence is not None:
+            match = _FENCE.match(bare)
+            if match and match.group(1)[0] == self.fence[0] and len(match.group(1)) >= len(self.fence) \
+                    and not bare[match.end():].strip():
+                self.fence = None
+            return True
+        if self.in_comment:
+            if "-->" in bare:
+                self.in_comment = False
+            return True
+        match = _FENCE.match(bare)
+        if match:
+            self.fence = match.group(1)
+            return False
+        stripped = bare.lstrip()
+        if stripped.startswith("<!--") and "-->" not in stripped[4:] and not _BLOCK_START.match(bare):
+            self.in_comment = True
+        return False
+
+    def structure(self, line: str):
+        """("block", kind) / ("section", match) / ("item", match) / None for a line outside code."""
+        bare = _bare(line)
+        block = _BLOCK_START.match(bare)
+        if block:
+            return "block", block
+        heading = _HEADING.fullmatch(bare)
+        if heading:
+            return ("section" if len(heading.group(1)) == 2 else "item"), heading
+        return None
+
+    def parse(self) -> IssueDoc:
+        header_lines, header, header_line = self.header()
+        doc = IssueDoc(header_lines=header_lines, parts=[], path=Path(self.path), header=header,
+                       header_line=header_line)
+        loose: list[str] = []
+        section: Section | None = None
+        item: Item | None = None
+        ids: dict[str, int] = {}
+        seen_blocks: dict[str, int] = {}
+
+        def flush_loose():
+            nonlocal loose
+            if loose:
+                doc.parts.append(Lines(loose))
+            loose = []
+
+        while self.i < len(self.lines):
+            line = self.lines[self.i]
+            n = self.i + 1
+            hidden = self.opaque(line)
+            kind = None if hidden else self.structure(line)
+            if kind and kind[0] == "block":
+                block_kind, match = kind[1].group(1), kind[1]
+                if match.group(2).strip():
+                    raise self.fail(n, f"put nothing after '<!-- digest:{block_kind}' on its line; one entry a "
+                                    "line below it, then a line '-->'")
+                if block_kind in seen_blocks:
+                    raise self.fail(n, f"a second digest:{block_kind} block (the first is at line "
+                                    f"{seen_blocks[block_kind]}); keep one")
+                seen_blocks[block_kind] = n
+                end = self.i + 1
+                while end < len(self.lines) and _bare(self.lines[end]).strip() != "-->":
+                    end += 1
+                if end == len(self.lines):
+                    raise self.fail(n, f"the digest:{block_kind} block is not closed; add a line '-->' after "
+                                    "its last entry")
+                flush_loose()
+                section, item = None, None
+                doc.parts.append(Block(block_kind, self.lines[self.i : end + 1], line=n))
+                self.i = end + 1
+                continue
+            if kind and kind[0] == "section":
+                flush_loose()
+                item = None
+                section = self.section(kind[1], n)
+                doc.parts.append(section)
+                self.i += 1
+                continue
+            if kind and kind[0] == "item":
+                if section is None:
+                    after = "the digest:seen block" if doc.parts and not isinstance(doc.parts[-1], Lines) \
+                        and any(isinstance(p, Section) for p in doc.parts) else "any section"
+                    raise self.fail(n, f"an item ('### ...') before {after}; put a '## Section' heading above it")
+                item = self.item(kind[1], n)
+                if item.id in ids:
+                    raise self.fail(n, f"item Id {item.id!r} is also used at line {ids[item.id]}; an item may "
+                                    "appear once")
+                ids[item.id] = n
+                section.items.append(item)
+                continue
+            if item is not None:
+                item.body.append(line)
+            elif section is not None:
+                if not section.items:
+                    bare = _bare(line)
+                    if bare.strip() and not hidden and not _is_comment_line(bare) and \
+                            not bare.lstrip().startswith("<!--"):
+                        raise self.fail(n, "text between a section heading and its first item; put it into an "
+                                        "item's excerpt or Note, or into the intro")
+                    section.preamble.append(line)
+            else:
+                loose.append(line)
+            self.i += 1
+        flush_loose()
+        return doc
+
+    def header(self):
+        lines: list[str] = []
+        header: dict[str, str] = {}
+        where: dict[str, int] = {}
+        while self.i < len(self.lines) and _bare(self.lines[self.i]).strip():
+            raw = self.lines[self.i]
+            bare = _bare(raw)
+            if self.i == 0:
+                bare = bare.lstrip("\ufeff")
+            match = _FIELD.fullmatch(bare)
+            if not match:
+                raise self.fail(self.i + 1, f"expected a header line such as 'Title: ...' (keys: "
+                                f"{', '.join(HEADER_KEYS)}), then a blank line before the intro")
+            key, value = match.group(1), (match.group(2) or "")
+            if key not in HEADER_KEYS:
+                raise self.fail(self.i + 1, f"unknown header key {key!r}; the keys are {', '.join(HEADER_KEYS)}")
+            if key in header:
+                raise self.fail(self.i + 1, f"{key} is given twice; keep one")
+            header[key], where[key] = value, self.i + 1
+            lines.append(raw)
+            self.i += 1
+        for key in HEADER_KEYS:
+            if not header.get(key):
+                raise self.fail(where.get(key, 1), f"the header needs a '{key}: ...' line")
+        self.check_header(header, where)
+        return lines, header, where
+
+    def check_header(self, header: dict[str, str], where: dict[str, int]) -> None:
+        if not header["Issue"].isdigit() or not 1 <= int(header["Issue"]) <= 99999:
+            raise self.fail(where["Issue"], f"Issue must be a whole number such as 12, not {header['Issue']!r}")
+        if not MONTH.fullmatch(header["Month"]) or not "1900" <= header["Month"][:4] <= "2999":
+            raise self.fail(where["Month"], f"Month must look like 2025-03, not {header['Month']!r}")
+        if header["Status"] not in STATUSES:
+            raise self.fail(where["Status"], f"Status must be 'draft' or 'published', not {header['Status']!r}")
+        try:
+            datetime.strptime(header["Date"], "%Y-%m-%d %H:%M")
+        except ValueError:
+            raise self.fail(where["Date"], f"Date must look like 2025-04-01 09:00, not {header['Date']!r}") from None
+
+    def section(self, match: re.Match, n: int) -> Section:
+        title = match.group(2) or ""
+        kind = "normal"
+        marker = _MARKER.search(title)
+        if marker:
+            kind = marker.group(1)
+            if kind not in SPECIAL_KINDS:
+                raise self.fail(n, f"unknown section marker 'digest:{kind}'; use digest:new or digest:held, or "
+                                "no marker")
+            title = title[: marker.start()].strip()
+        if not title:
+            raise self.fail(n, "a section heading needs a title after '## '")
+        return Section(head=self.lines[self.i], preamble=[], items=[], line=n, title=" ".join(title.split()),
+                       kind=kind)
+
+    def item(self, match: re.Match, n: int) -> Item:
+        title = " ".join((match.group(2) or "").split())
+        if not title:
+            raise self.fail(n, "an item heading needs a title after '### '")
+        item = Item(head=self.lines[self.i], meta=[], body=[], line=n, title=title)
+        self.i += 1
+        last_key = None
+        while self.i < len(self.lines) and _bare(self.lines[self.i]).strip():
+            raw = self.lines[self.i]
+            bare = _bare(raw)
+            if bare.startswith("  ") and last_key == "Note":
+                # Two spaces of indent mark a Note's next line; the rest of the indent is the editor's.
+                item.fields["Note"] += "\n" + bare[2:]
+            elif _is_comment_line(bare):
+                pass
+            else:
+                field_match = _FIELD.fullmatch(bare)
+                if not field_match:
+                    raise self.fail(self.i + 1, "expected 'Key: value' lines right under the item title (keys: "
+                                    f"{', '.join(ITEM_KEYS)}), then a blank line before the excerpt; a Note's "
+                                    "further lines start with two spaces")
+                key, value = field_match.group(1), (field_match.group(2) or "")
+                if key not in ITEM_KEYS:
+                    near = difflib.get_close_matches(key, ITEM_KEYS, n=1, cutoff=0.6)
+                    hint = f" (did you mean {near[0]}?)" if near else ""
+                    raise self.fail(self.i + 1, f"unknown item key {key!r}{hint}; the keys are "
+                                    f"{', '.join(ITEM_KEYS)}")
+                if key in item.fields:
+                    raise self.fail(self.i + 1, f"{key} is given twice for this item; keep one")
+                item.fields[key] = value
+                last_key = key
+            item.meta.append(raw)
+            self.i += 1
+        self.check_item(item)
+        return item
+
+    def check_item(self, item: Item) -> None:
+        where = item.line
+        for key in ("Link", "Source", "Date"):
+            if not item.fields.get(key):
+                raise self.fail(where, f"item {item.title!r} needs a '{key}: ...' line under its title")
+        link = item.fields["Link"]
+        own = item.id.startswith("site#")
+        if not (is_http_url(link) or own and link.startswith("/") and not link.startswith("//")):
+            allowed = "an http(s) address" + (" or a path on this site such as /posts/x/" if own else "")
+            raise self.fail(where, f"item {item.title!r}: Link must be {allowed}, not {link!r}")
+        if item.fields.get("Source-URL") and not is_http_url(item.fields["Source-URL"]):
+            raise self.fail(where, f"item {item.title!r}: Source-URL must be an http(s) address")
+        try:
+            date.fromisoformat(item.fields["Date"])
+        except ValueError:
+            raise self.fail(where, f"item {item.title!r}: Date must look like 2025-03-04, not "
+                            f"{item.fields['Date']!r}") from None
+        image = item.fields.get("Image")
+        if image and not IMAGE_PATH.fullmatch(image):
+            raise self.fail(where, f"item {item.title!r}: Image must be a file `invoke digest` downloaded "
+                            "(digests/images/YYYY-MM/<hash>.png|jpg|gif|webp); remove the Image line instead")
+
+
+def is_http_url(url: str | None) -> bool:
+    from .clean import is_http_url as check
+
+    return check(url)
 
 
 def parse_issue_text(text: str, path: str | Path) -> IssueDoc:
-    lines = text.split("\n")
-    fail = lambda n, msg: IssueFileError(path, n, msg)  # noqa: E731
-    header: dict[str, str] = {}
-    i = 0
-    # Header: Key: value lines up to the first blank line.
-    while i < len(lines) and lines[i].strip():
-        match = _FIELD.match(lines[i])
-        if not match:
-            raise fail(i + 1, f"expected a header line such as 'Title: ...' (keys: {', '.join(HEADER_KEYS)}), "
-                       "then a blank line before the intro")
-        key, value = match.group(1), (match.group(2) or "")
-        if key not in HEADER_KEYS:
-            raise fail(i + 1, f"unknown header key {key!r}; the keys are {', '.join(HEADER_KEYS)}")
-        if key in header:
-            raise fail(i + 1, f"{key} is given twice; keep one")
-        header[key] = value
-        i += 1
-    for key in HEADER_KEYS:
-        if not header.get(key):
-            raise fail(1, f"the header needs a '{key}: ...' line")
-    _check_header(header, path)
-
-    intro: list[str] = []
-    sections: list[RawSection] = []
-    seen: list[str] = []
-    excerpt_prints: dict[str, str] = {}
-    report: list[str] = []
-    section: RawSection | None = None
-    item: RawItem | None = None
-    body: list[str] = []
-    ids: dict[str, int] = {}
-
-    def finish_item():
-        nonlocal item, body
-        if item is not None:
-            item.body = "\n".join(body).strip("\n")
-            section.items.append(item)
-        item, body = None, []
-
-    while i < len(lines):
-        line = lines[i]
-        n = i + 1
-        if line.lstrip().startswith("<!-- digest:seen") or line.lstrip().startswith("<!-- digest:report"):
-            kind = "seen" if "digest:seen" in line else "report"
-            rest = line.split(f"digest:{kind}", 1)[1].strip()
-            if rest:
-                raise fail(n, f"put nothing after '<!-- digest:{kind}' on its line; one entry a line below it")
-            j = i + 1
-            while j < len(lines) and lines[j].strip() != "-->":
-                j += 1
-            if j == len(lines):
-                raise fail(n, f"the digest:{kind} block is not closed; add a line '-->' after its last entry")
-            block = [entry.strip() for entry in lines[i + 1 : j] if entry.strip()]
-            if kind == "report":
-                report.extend(block)
-            for entry in block if kind == "seen" else ():
-                printed = _SEEN_LINE.fullmatch(entry)
-                if printed:
-                    excerpt_prints[printed.group(2)] = printed.group(1)
-                seen.append(printed.group(2) if printed else entry)
-            i = j + 1
-            continue
-        heading = _HEADING.match(line)
-        if heading and len(heading.group(1)) in (2, 3):
-            level = len(heading.group(1))
-            title = heading.group(2) or ""
-            if level == 2:
-                finish_item()
-                kind = "normal"
-                marker = _MARKER.search(title)
-                if marker:
-                    kind = marker.group(1)
-                    if kind not in SPECIAL_KINDS + ("own",):
-                        raise fail(n, f"unknown section marker 'digest:{kind}'; use digest:new or digest:held, "
-                                   "or no marker")
-                    title = title[: marker.start()].strip()
-                if not title:
-                    raise fail(n, "a section heading needs a title after '## '")
-                section = RawSection(title=title, items=[], kind=kind, line=n)
-                sections.append(section)
-                i += 1
-                continue
-            # An item: ### title, then Key: value lines, then a blank line, then the excerpt.
-            finish_item()
-            if section is None:
-                raise fail(n, "an item ('### ...') before any section; put a '## Section' heading above it")
-            title = plain_title(title)
-            if not title:
-                raise fail(n, "an item heading needs a title after '### '")
-            item = RawItem(title=title, fields={}, body="", line=n)
-            i += 1
-            last_key = None
-            while i < len(lines) and lines[i].strip():
-                if lines[i].startswith("  ") and last_key == "Note":
-                    item.fields["Note"] += "\n" + lines[i].strip()
-                    i += 1
-                    continue
-                match = _FIELD.match(lines[i])
-                if not match:
-                    raise fail(i + 1, "expected 'Key: value' lines right under the item title "
-                               f"(keys: {', '.join(ITEM_KEYS)}), then a blank line before the excerpt")
-                key, value = match.group(1), (match.group(2) or "")
-                if key not in ITEM_KEYS:
-                    raise fail(i + 1, f"unknown item key {key!r}; the keys are {', '.join(ITEM_KEYS)}")
-                if key in item.fields:
-                    raise fail(i + 1, f"{key} is given twice for this item; keep one")
-                item.fields[key] = value
-                last_key = key
-                i += 1
-            _check_item(item, path)
-            if item.id in ids:
-                raise fail(n, f"item Id {item.id!r} is also used at line {ids[item.id]}; an item may appear once")
-            ids[item.id] = n
-            continue
-        if heading and len(heading.group(1)) == 1:
-            raise fail(n, "use '## ' for sections and '### ' for items; the issue title is the Title: header")
-        if item is not None:
-            body.append(line)
-        elif section is None:
-            intro.append(line)
-        elif line.strip() and not _is_comment_line(line):
-            raise fail(n, "text between a section heading and its first item; put it into an item's "
-                       "excerpt or Note, or into the intro")
-        i += 1
-    finish_item()
-    return IssueDoc(header=header, intro="\n".join(intro).strip("\n"), sections=sections, seen=seen,
-                    report=report, path=Path(path), excerpt_prints=excerpt_prints)
+    """Parse an issue file's text; `doc.text() == text` for every file that parses."""
+    return _Parser(text, path).parse()
 
 
-def _is_comment_line(line: str) -> bool:
-    s = line.strip()
-    return s.startswith("<!--") and s.endswith("-->")
-
-
-def _check_header(header: dict[str, str], path) -> None:
-    if not header["Issue"].isdigit() or int(header["Issue"]) < 1:
-        raise IssueFileError(path, _line_of(path, "Issue"), f"Issue must be a whole number such as 12, not "
-                             f"{header['Issue']!r}")
-    if not MONTH.fullmatch(header["Month"]):
-        raise IssueFileError(path, _line_of(path, "Month"), f"Month must look like 2025-03, not {header['Month']!r}")
-    if header["Status"] not in STATUSES:
-        raise IssueFileError(path, _line_of(path, "Status"), f"Status must be 'draft' or 'published', not "
-                             f"{header['Status']!r}")
-    try:
-        datetime.strptime(header["Date"], "%Y-%m-%d %H:%M")
-    except ValueError:
-        raise IssueFileError(path, _line_of(path, "Date"), f"Date must look like 2025-04-01 09:00, not "
-                             f"{header['Date']!r}") from None
-
-
-def _line_of(path, key: str) -> int | None:
-    try:
-        for n, line in enumerate(Path(path).read_text(encoding="utf-8").split("\n"), 1):
-            if line.startswith(f"{key}:"):
-                return n
-    except OSError:
-        pass
-    return None
-
-
-def _check_item(item: RawItem, path) -> None:
-    where = item.line
-    for key in ("Link", "Source", "Date"):
-        if not item.fields.get(key):
-            raise IssueFileError(path, where, f"item {item.title!r} needs a '{key}: ...' line under its title")
-    if not is_http_url(item.fields["Link"]):
-        raise IssueFileError(path, where, f"item {item.title!r}: Link must be an http(s) address, not "
-                             f"{item.fields['Link']!r}")
-    if item.fields.get("Source-URL") and not is_http_url(item.fields["Source-URL"]):
-        raise IssueFileError(path, where, f"item {item.title!r}: Source-URL must be an http(s) address")
-    try:
-        date.fromisoformat(item.fields["Date"])
-    except ValueError:
-        raise IssueFileError(path, where, f"item {item.title!r}: Date must look like 2025-03-04, not "
-                             f"{item.fields['Date']!r}") from None
-    image = item.fields.get("Image")
-    if image and not IMAGE_PATH.fullmatch(image):
-        raise IssueFileError(path, where, f"item {item.title!r}: Image must be a file `invoke digest` downloaded "
-                             "(digests/images/YYYY-MM/<hash>.png|jpg|gif|webp); remove the Image line instead")
-
-
-def read_issue_doc(path: str | Path) -> IssueDoc:
+def read_issue_text(path: str | Path) -> str:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        line = path.read_bytes()[: error.start].count(b"\n") + 1
-        raise IssueFileError(path, line, "not valid UTF-8 text; save the file as UTF-8") from None
+        data = path.read_bytes()
     except OSError as error:
         raise IssueFileError(path, None, f"cannot read the issue file ({error.strerror})") from None
-    doc = parse_issue_text(text.replace("\r\n", "\n"), path)
-    if MONTH.fullmatch(path.stem) and path.stem != doc.header["Month"]:
-        raise IssueFileError(path, _line_of(path, "Month"), f"Month is {doc.header['Month']} but the file is named "
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise IssueFileError(path, line, "not valid UTF-8 text; save the file as UTF-8") from None
+
+
+def read_issue_doc(path: str | Path, text: str | None = None) -> IssueDoc:
+    path = Path(path)
+    doc = parse_issue_text(read_issue_text(path) if text is None else text, path)
+    if MONTH.fullmatch(path.stem) and path.stem != doc.month:
+        raise IssueFileError(path, doc.header_line.get("Month"), f"Month is {doc.month} but the file is named "
                              f"{path.name}; make them agree (the file name is YYYY-MM.md)")
     return doc
 
 
-# --- Writing -----------------------------------------------------------------
-
-
-def _safe_body(body: str) -> str:
-    # A body line must not be read back as a heading or a machine block.
-    out = []
-    for line in body.split("\n"):
-        if re.match(r"\s*#", line):
-            line = line.replace("#", "&#35;", 1)
-        if re.match(r"\s*<!--\s*digest:", line):
-            line = line.replace("<!--", "&lt;!--", 1)
-        out.append(line)
-    return "\n".join(out)
-
-
-def _heading_text(title: str) -> str:
-    # Names come from other sites: one line, and no comment delimiters that
-    # could read back as a `<!-- digest:… -->` marker or hide what follows.
-    return plain_title(title.replace("<!--", " ").replace("-->", " "))
-
-
-def format_issue(doc: IssueDoc) -> str:
-    out: list[str] = [f"{key}: {doc.header[key]}" for key in HEADER_KEYS]
-    out.append("")
-    if doc.report:
-        out += ["<!-- digest:report", *doc.report, "-->", ""]
-    out.append(doc.intro.strip("\n") or INTRO_PLACEHOLDER)
-    for section in doc.sections:
-        marker = f" <!-- digest:{section.kind} -->" if section.kind in SPECIAL_KINDS else ""
-        out += ["", f"## {_heading_text(section.title)}{marker}"]
-        if section.kind == "held":
-            out.append(HELD_HINT)
-        elif section.kind == "new":
-            out.append(NEW_HINT)
-        for item in section.items:
-            out += ["", f"### {_heading_text(item.title)}"]
-            for key in ITEM_KEYS:
-                value = item.fields.get(key)
-                if value and key == "Note":  # the one field that may run over several lines
-                    lines = str(value).split("\n")
-                    out.append(f"{key}: {lines[0]}")
-                    out += [f"  {extra}" for extra in lines[1:]]
-                elif value:
-                    out.append(f"{key}: {_heading_text(str(value))}")
-            if item.body.strip():
-                out += ["", _safe_body(item.body.strip("\n"))]
-    seen = [f"{doc.excerpt_prints[i]} {i}" if i in doc.excerpt_prints else i for i in doc.seen]
-    out += ["", "<!-- digest:seen", *seen, "-->", ""]
-    return "\n".join(out)
-
-
-def write_issue(doc: IssueDoc, path: str | Path) -> None:
-    """Write atomically: a reader (or a crash) sees the old file or the new one."""
-    write_atomically(path, format_issue(doc).encode("utf-8"), durable=True)
-
-
-# --- Reading for readers -----------------------------------------------------
-
-
 def month_label(month: str) -> str:
     return datetime.strptime(month, "%Y-%m").strftime("%B %Y")
-
-
-def render_markdown(text: str, *, siteurl: str = "") -> str:
-    """Editor Markdown (intro, excerpt, note) -> HTML under the digest's allow-list.
-
-    Images must be local copies made by `invoke digest`; any other image is
-    removed, so a page never loads a resource from another host.
-    """
-    if not text or not text.strip():
-        return ""
-    html = markdown.markdown(text, extensions=["extra", "smarty"], output_format="html")
-    return sanitise(html, image_src=lambda src: local_image_url(src, siteurl))
-
-
-def local_image_url(src: str, siteurl: str = "") -> str | None:
-    path = src.lstrip("/")
-    if siteurl and src.startswith(siteurl.rstrip("/") + "/"):
-        path = src[len(siteurl.rstrip("/")) + 1 :]
-    if IMAGE_PATH.fullmatch(path):
-        return f"{siteurl.rstrip('/')}/{path}"
-    return None
-
-
-def read_issue(path: str | Path, settings) -> DigestIssue:
-    """Parse an issue file into what pages, feeds and email render."""
-    doc = read_issue_doc(path)
-    siteurl = settings.get("SITEURL", "") if settings is not None else ""
-    tz = digestconf.timezone(settings or {})
-    public = digestconf.site_public_url(settings or {})
-    month = doc.header["Month"]
-    sections: list[DigestSection] = []
-    review: list[DigestSection] = []
-    for raw in doc.sections:
-        items = [_digest_item(item, siteurl, public) for item in raw.items]
-        slug = re.sub(r"[^\w]+", "-", raw.title.casefold(), flags=re.UNICODE).strip("-_")
-        section = DigestSection(title=raw.title, slug=slug or "section", items=items, kind=raw.kind)
-        if raw.kind in SPECIAL_KINDS:
-            review.append(section)
-        elif items:
-            sections.append(section)
-    # Unique anchors for the table of contents.
-    used: set[str] = set()
-    for section in sections + review:
-        base, n = section.slug, 2
-        while section.slug in used:
-            section.slug = f"{base}-{n}"
-            n += 1
-        used.add(section.slug)
-    intro_html = render_markdown(doc.intro, siteurl=siteurl)
-    return DigestIssue(
-        month=month,
-        number=doc.number,
-        title=doc.header["Title"],
-        date=datetime.strptime(doc.header["Date"], "%Y-%m-%d %H:%M").replace(tzinfo=tz),
-        status=doc.status,
-        intro_html=intro_html,
-        sections=sections,
-        source_path=str(path),
-        url=f"digest/{month}/",
-        save_as=f"digest/{month}/index.html",
-        month_label=month_label(month),
-        review_sections=review,
-        has_intro=bool(intro_html.strip()),
-    )
-
-
-def _digest_item(raw: RawItem, siteurl: str, public: str | None = None) -> DigestItem:
-    f = raw.fields
-    site_path = None
-    if public and raw.id.startswith("site#") and f["Link"].startswith(public + "/"):
-        site_path = f["Link"][len(public) + 1 :]
-    image = None
-    if f.get("Image"):
-        image = ItemImage(src=f["Image"], alt=plain_title(f.get("Image-alt", "")))
-    also = [plain_title(s) for s in (f.get("Also-in") or "").split(";") if s.strip()]
-    return DigestItem(
-        key=raw.id,
-        title=raw.title,
-        link=f["Link"],
-        source_title=plain_title(f["Source"]),
-        source_url=f.get("Source-URL") or None,
-        author=plain_title(f.get("Author")) or None,
-        date=date.fromisoformat(f["Date"]),
-        excerpt_html=render_markdown(raw.body, siteurl=siteurl),
-        note_html=render_markdown(f.get("Note", ""), siteurl=siteurl) or None,
-        image=image,
-        also_in=also,
-        site_path=site_path,
-    )
-
-
-# --- Merging a fresh compose into the editor's file --------------------------
-
-KEEP_ON_FORCE = ("Note", "Image", "Image-alt")
-
-
-def merge(existing: IssueDoc | None, composed: list[RawSection], header: dict[str, str], *,
-          force: bool) -> tuple[IssueDoc, list[RawItem]]:
-    """The file to write, and the items it gains.
-
-    Without an existing file: the composed issue. Without `force`: the
-    editor's file untouched, plus composed items it has never held (by Id,
-    remembering cut items through the seen list) in a "New since last
-    compose" section (or their "Held back" section). With `force`: the
-    composed issue, keeping the editor's header (number, date, title,
-    status), intro, retitles, notes, images, hand-added items and cuts.
-    """
-    composed_ids = [item.id for section in composed for item in section.items]
-    composed_prints = {item.id: excerpt_print(item.body) for section in composed for item in section.items}
-    if existing is None:
-        doc = IssueDoc(header=dict(header), intro="", sections=[s for s in composed if s.items],
-                       seen=list(dict.fromkeys(composed_ids)), excerpt_prints=composed_prints)
-        return doc, [item for section in doc.sections for item in section.items]
-    prints = dict(existing.excerpt_prints)
-    present = {item.id: item for item in existing.items()}
-    cut = set(existing.seen) - set(present)
-    seen = list(dict.fromkeys(existing.seen + list(present) + composed_ids))
-    if not force:
-        known = set(existing.seen) | set(present)
-        sections = [RawSection(s.title, list(s.items), s.kind, s.line) for s in existing.sections]
-        added: list[RawItem] = []
-        for section in composed:
-            fresh = [item for item in section.items if item.id not in known]
-            if not fresh:
-                continue
-            added += fresh
-            if section.kind == "held":
-                target = next((s for s in sections if s.kind == "held" and s.title == section.title), None)
-                if target is None:
-                    target = RawSection(section.title, [], "held")
-                    sections.append(target)
-            else:
-                target = next((s for s in sections if s.kind == "new"), None)
-                if target is None:
-                    target = RawSection(NEW_SECTION_TITLE, [], "new")
-                    # Before the held-back sections, after everything published.
-                    at = next((i for i, s in enumerate(sections) if s.kind == "held"), len(sections))
-                    sections.insert(at, target)
-            target.items.extend(fresh)
-            prints.update((item.id, composed_prints[item.id]) for item in fresh)
-        doc = IssueDoc(header=dict(existing.header), intro=existing.intro, sections=sections, seen=seen,
-                       report=existing.report, path=existing.path, excerpt_prints=prints)
-        return doc, added
-    sections = []
-    placed: set[str] = set()
-    for section in composed:
-        items = []
-        for item in section.items:
-            if item.id in cut:
-                continue
-            mine = present.get(item.id)
-            if section.kind == "held" and mine is not None and _section_kind(existing, item.id) != "held":
-                continue  # the editor released it from review: it stays where they put it
-            if mine is None:
-                prints[item.id] = composed_prints[item.id]
-            else:
-                # An excerpt is refreshed only if the editor left it as composed;
-                # without a fingerprint (an older file) theirs is kept.
-                untouched = prints.get(item.id) == excerpt_print(mine.body)
-                body = item.body if untouched else mine.body
-                if untouched:
-                    prints[item.id] = composed_prints[item.id]
-                item = RawItem(title=mine.title, fields=dict(item.fields), body=body)
-                for key in KEEP_ON_FORCE:
-                    if mine.fields.get(key):
-                        item.fields[key] = mine.fields[key]
-            items.append(item)
-            placed.add(item.id)
-        if items:
-            sections.append(RawSection(section.title, items, section.kind))
-    # Items the editor added by hand (or that no longer compose): kept where they were.
-    for old in existing.sections:
-        leftovers = [item for item in old.items if item.id not in placed]
-        if not leftovers:
-            continue
-        target = next((s for s in sections if s.title == old.title and s.kind == old.kind), None)
-        if target is None:
-            target = RawSection(old.title, [], old.kind)
-            sections.append(target)
-        target.items.extend(leftovers)
-    added = [item for section in sections for item in section.items if item.id not in present]
-    doc = IssueDoc(header=dict(existing.header), intro=existing.intro, sections=sections, seen=seen,
-                   report=existing.report, path=existing.path, excerpt_prints=prints)
-    return doc, added
-
-
-def _section_kind(doc: IssueDoc, item_id: str) -> str | None:
-    for section in doc.sections:
-        if any(item.id == item_id for item in section.items):
-            return section.kind
-    return None

@@ -88,6 +88,46 @@ class SourceHealth:
     last_warning: str | None = None  # e.g. "malformed XML, entries recovered"
 
 
+# --- Composing an issue: select -> images -> format -> merge ------------------
+
+
+@dataclass(frozen=True)
+class LocalImage:
+    """A picture copied into the site: content/<src>, decoded size in pixels (0: not known)."""
+
+    src: str  # "digests/images/2025-03/<sha256>.png"
+    alt: str = ""
+    width: int = 0
+    height: int = 0
+
+
+@dataclass(frozen=True)
+class ComposedItem:
+    """One story chosen for the issue, still typed: the format stage turns it into issue-file text."""
+
+    id: str  # stable across composes: "<feed_url or 'site'>#<entry key>"
+    title: str  # plain text, as the feed gave it (one line)
+    link: str  # absolute http(s); for the chapter's own posts the path on this site, "/posts/x/"
+    source_title: str
+    source_url: str | None
+    author: str | None
+    date: date  # in the site's TIMEZONE
+    excerpt_text: str = ""  # summary mode: plain text, paragraphs split by blank lines
+    excerpt_html: str = ""  # full mode: sanitised HTML
+    also_in: tuple[str, ...] = ()
+    own: bool = False
+    lead_image_url: str | None = None  # remote, until the images stage copies it
+    lead_image_alt: str = ""
+    image: LocalImage | None = None  # the local copy of the lead image
+
+
+@dataclass(frozen=True)
+class ComposedSection:
+    title: str
+    kind: str  # "own" (the chapter's posts), "source", or "held" (flood guard, for review only)
+    items: tuple[ComposedItem, ...]
+
+
 # --- Digest issues -----------------------------------------------------------
 
 
@@ -95,6 +135,8 @@ class SourceHealth:
 class ItemImage:
     src: str  # site-relative path of the local copy, e.g. "digests/images/2025-03/ab12.jpg"
     alt: str
+    width: int = 0  # pixels, read from the file at build time (0: unknown)
+    height: int = 0
 
 
 @dataclass
@@ -136,7 +178,7 @@ class DigestIssue:
     number: int
     title: str  # "<DIGEST_NAME> | March 2025 (Issue 11)"
     date: datetime  # publication date, site TIMEZONE
-    status: str  # "draft" or "published"
+    status: str  # "draft" or "published" (as the file says)
     intro_html: str
     sections: list[DigestSection]  # published sections only (held-back items excluded)
     source_path: str  # the issue file
@@ -149,6 +191,9 @@ class DigestIssue:
     # draft preview, never on a published page, in feeds or email.
     review_sections: list[DigestSection] = field(default_factory=list)
     has_intro: bool = False  # False while the intro is still the placeholder
+    # "draft" (Status: draft), "scheduled" (published, dated in the future) or
+    # "" (public): a preview build shows the first two, marked; no public build does.
+    preview: str = ""
 
     @property
     def items(self) -> list[DigestItem]:

@@ -16,8 +16,8 @@ from pathlib import Path
 import markdown
 from pelican.utils import get_date, slugify
 
-from . import digestconf
-from .clean import to_text
+from .clean import plain_title, to_text
+from .settings import DigestSettings
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ _META = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*):\s*(.*)$")
 class OwnPost:
     key: str  # "site#posts/<slug>"
     title: str
-    link: str
+    link: str  # the path on this site, "/posts/<slug>/": the build makes it absolute
     author: str | None
     published: datetime  # aware
     summary_html: str
@@ -54,19 +54,15 @@ def _metadata(path: Path) -> tuple[dict[str, str], str]:
     return meta, "\n".join(lines[i:])
 
 
-def own_posts(settings, start: datetime, end: datetime, now: datetime) -> list[OwnPost]:
+def own_posts(settings, conf: DigestSettings, start: datetime, end: datetime, now: datetime) -> list[OwnPost]:
     """Published posts and statements with start <= date < end and date <= now."""
-    site = digestconf.site_public_url(settings)
-    if site is None:
-        logger.warning("digest: no public site address (SITEURL/DIGEST_SITE_URL); skipping the chapter's own posts")
-        return []
-    content = Path(settings.get("PATH") or "content")
-    tz = digestconf.timezone(settings)
-    article_url = settings.get("ARTICLE_URL", "{category}/{slug}/")
+    content = conf.content_dir
+    tz = conf.timezone
+    article_url = conf.article_url
     substitutions = settings.get("SLUG_REGEX_SUBSTITUTIONS")
     default_status = (settings.get("DEFAULT_METADATA") or {}).get("status", "published")
     posts: list[OwnPost] = []
-    for folder in digestconf.get(settings, "DIGEST_OWN_PATHS"):
+    for folder in conf.own_paths:
         for path in sorted((content / folder).rglob("*.md")):
             try:
                 meta, body = _metadata(path)
@@ -86,9 +82,9 @@ def own_posts(settings, start: datetime, end: datetime, now: datetime) -> list[O
                 continue
             category = meta.get("category") or folder.rstrip("/").split("/")[-1].capitalize()
             category_slug = slugify(category, regex_subs=substitutions) if substitutions else slugify(category)
-            title = meta["title"]
+            title = plain_title(meta["title"])
             slug = meta.get("slug") or (slugify(title, regex_subs=substitutions) if substitutions else slugify(title))
-            link = f"{site}/" + article_url.format(category=category_slug, slug=slug, date=when, lang="en")
+            link = "/" + article_url.format(category=category_slug, slug=slug, date=when, lang=conf.default_lang)
             author = meta.get("signed") if category_slug == "statements" else None
             author = _author_name(settings, meta.get("author") or meta.get("authors") or author)
             summary = markdown.markdown(meta.get("summary") or body[:4000])

@@ -3,21 +3,27 @@
 Reads `content/digests/*.md` (issue files, written by `invoke digest` and
 edited by hand), never the network: an issue builds the same forever.
 
-- `generate_context`: parse every issue (an invalid file stops the build,
-  naming file:line), link previous/next, and put the published issues,
-  newest first, into `context["digest_issues"]` (the email edition reads it).
+- `generate_context`: read the settings once (a bad one stops the build,
+  naming it), parse every issue (an invalid file stops the build, naming
+  file:line), resolve own items' links against this build's articles, link
+  previous/next, and put the published issues, newest first, into
+  `context["digest_issues"]` and the ones with an email edition (in a
+  preview build, drafts and scheduled ones too) into
+  `context["digest_email_issues"]`.
 - `generate_output`: `digest/YYYY-MM/index.html`, `digest/index.html`,
   `feeds/digest.atom.xml` and `feeds/digest.rss.xml` (published issues only).
 
-Drafts (`Status: draft`) are rendered only when DIGEST_SHOW_DRAFTS is True
-(a preview build), marked as drafts, kept out of search engines, feeds and
-`digest_issues`.
+A draft (`Status: draft`) or a published issue dated in the future (like a
+scheduled post) is rendered only in a preview build (DIGEST_SHOW_DRAFTS),
+marked, kept out of search engines and feeds; a public build leaves it out
+and says when a scheduled one will appear.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,51 +31,13 @@ from feedgenerator import Atom1Feed, Rss201rev2Feed, get_tag_uri
 from pelican import signals
 from pelican.generators import Generator
 
-from . import digestconf
-from .errors import IssueFileError
+from .errors import DigestError
 from .files import write_atomically
-from .issuefile import MONTH, read_issue
+from .issue import load_issues
 from .models import DigestIssue
+from .settings import DigestSettings
 
 logger = logging.getLogger(__name__)
-
-
-def load_issues(settings) -> list[DigestIssue]:
-    """Every issue file, oldest first (raises IssueFileError on the first bad one)."""
-    folder = digestconf.issues_dir(settings)
-    if not folder.is_dir():
-        return []
-    issues = []
-    numbers: dict[int, str] = {}
-    for path in sorted(folder.glob("*.md")):
-        if not MONTH.fullmatch(path.stem):
-            raise IssueFileError(path, None, "issue files are named YYYY-MM.md (e.g. 2025-03.md); rename this file "
-                                 "or move it out of the digests folder")
-        issue = read_issue(path, settings)
-        if issue.number in numbers:
-            raise IssueFileError(path, _line(path, "Issue:"), f"Issue {issue.number} is also the number of "
-                                 f"{numbers[issue.number]}; each issue needs its own number")
-        numbers[issue.number] = path.name
-        _check_images(issue, settings)
-        issues.append(issue)
-    issues.sort(key=lambda issue: issue.month)
-    return issues
-
-
-def _line(path: Path, prefix: str) -> int | None:
-    for n, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
-        if line.startswith(prefix):
-            return n
-    return None
-
-
-def _check_images(issue: DigestIssue, settings) -> None:
-    content = Path(settings.get("PATH") or "content")
-    for item in issue.items + [i for s in issue.review_sections for i in s.items]:
-        if item.image and not (content / item.image.src).is_file():
-            logger.warning("%s: image %s of %r is missing; the item is shown without it",
-                           issue.source_path, item.image.src, item.title)
-            item.image = None
 
 
 def link_issues(issues: list[DigestIssue]) -> None:
@@ -80,31 +48,54 @@ def link_issues(issues: list[DigestIssue]) -> None:
         issues[-1].next = None
 
 
+def own_links(context) -> dict[str, str]:
+    """"posts/<slug>" -> the article's URL in this build, for every published post and statement."""
+    links = {}
+    for article in list(context.get("articles") or []) + list(context.get("hidden_articles") or []):
+        category = getattr(getattr(article, "category", None), "slug", None)
+        if category and getattr(article, "slug", None):
+            links[f"{category}/{article.slug}"] = article.url
+    return links
+
+
+def stop_build(error: DigestError) -> None:
+    """Print the problem on one line (Pelican's log would wrap it), then stop the build."""
+    print(f"error: {error}")
+    sys.stdout.flush()
+    raise error
+
+
 class DigestGenerator(Generator):
     """Pages and feeds of the monthly digest."""
 
     def generate_context(self):
         try:
-            issues = load_issues(self.settings)
-        except IssueFileError as error:
-            logger.critical("digest: %s", error)
-            raise
-        show_drafts = bool(digestconf.get(self.settings, "DIGEST_SHOW_DRAFTS"))
-        published = [issue for issue in issues if issue.status == "published"]
-        self.rendered = [issue for issue in issues if show_drafts or issue.status == "published"]
+            self.conf = DigestSettings.from_pelican(self.settings)
+            now = datetime.now(self.conf.timezone)
+            issues = load_issues(self.conf, own_links=own_links(self.context), now=now)
+        except DigestError as error:
+            stop_build(error)
+        show_drafts = self.conf.show_drafts
+        for issue in issues:
+            if issue.preview == "scheduled":
+                logger.info("digest: %s: issue %s is scheduled for %s; it appears with the first build after that",
+                            issue.source_path, issue.number, issue.date.strftime("%Y-%m-%d %H:%M %Z"))
+        public = [issue for issue in issues if not issue.preview]
+        self.rendered = [issue for issue in issues if show_drafts or not issue.preview]
         link_issues(self.rendered)
-        self.published = list(reversed(published))
+        self.published = list(reversed(public))
         self.context["digest_issues"] = self.published
-        self.context["DIGEST_NAME"] = digestconf.get(self.settings, "DIGEST_NAME")
+        self.context["digest_email_issues"] = list(reversed(self.rendered))
+        self.context["DIGEST_NAME"] = self.conf.name
         self._update_context(())
 
     def generate_output(self, writer):
         page = self.get_template("digest_issue")
         index = self.get_template("digest_index")
         common = {
-            "DIGEST_NAME": digestconf.get(self.settings, "DIGEST_NAME"),
-            "DIGEST_FEED_ATOM": digestconf.get(self.settings, "DIGEST_FEED_ATOM"),
-            "DIGEST_FEED_RSS": digestconf.get(self.settings, "DIGEST_FEED_RSS"),
+            "DIGEST_NAME": self.conf.name,
+            "DIGEST_FEED_ATOM": self.conf.feed_atom,
+            "DIGEST_FEED_RSS": self.conf.feed_rss,
             "active_nav": "digest",
         }
         relative = self.settings.get("RELATIVE_URLS", False)
@@ -124,10 +115,10 @@ class DigestGenerator(Generator):
 
     def _write_feeds(self) -> None:
         siteurl = (self.settings.get("FEED_DOMAIN") or self.settings.get("SITEURL") or "").rstrip("/")
-        name = digestconf.get(self.settings, "DIGEST_NAME")
+        name = self.conf.name
         issues = self.published  # newest first
         for setting, cls in (("DIGEST_FEED_ATOM", Atom1Feed), ("DIGEST_FEED_RSS", Rss201rev2Feed)):
-            target = digestconf.get(self.settings, setting)
+            target = self.conf.feed_atom if setting == "DIGEST_FEED_ATOM" else self.conf.feed_rss
             if not target:
                 continue
             feed = cls(
@@ -170,5 +161,18 @@ def get_generators(pelican_object):
     return DigestGenerator
 
 
+class _NoTraceback(logging.Filter):
+    """Our errors already say file:line (or the setting) and the fix; a traceback would bury them."""
+
+    def filter(self, record):
+        if record.exc_info and isinstance(record.exc_info[1], DigestError):
+            record.exc_info = None
+        return True
+
+
+_no_traceback = _NoTraceback()
+
+
 def register():
+    logging.getLogger("pelican").addFilter(_no_traceback)  # addFilter ignores a second copy
     signals.get_generators.connect(get_generators)

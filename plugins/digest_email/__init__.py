@@ -18,7 +18,10 @@ class DigestEmailGenerator(Generator):
     def generate_output(self, writer=None):
         from .build import write_all  # lazily: keeps `import digest_email` light for the CLI
 
-        write_all(self.context.get("digest_issues", []), self.settings, self.output_path)
+        # In a preview build this includes drafts and scheduled issues, marked, so an
+        # editor can send a test copy before publishing; a public build has only published ones.
+        issues = self.context.get("digest_email_issues", self.context.get("digest_issues", []))
+        write_all(issues, self.settings, self.output_path)
 
 
 def get_generators(pelican_object):

@@ -14,6 +14,7 @@ from digest.models import DigestIssue
 
 from .errors import EmailError
 from .settings import EmailSettings
+from .view import subject_prefix
 
 
 def check_sender(sender: str) -> None:
@@ -30,7 +31,7 @@ def build_message(issue: DigestIssue, settings: EmailSettings, text: str, html: 
     check_sender(settings.sender)
     msg = EmailMessage(policy=policy.SMTP)
     # One line: a line break in a header would end it (or inject another).
-    msg["Subject"] = " ".join(issue.title.split())
+    msg["Subject"] = subject_prefix(issue) + " ".join(issue.title.split())
     msg["From"] = settings.sender
     # The publication date, so rebuilding an unchanged issue gives the same file.
     msg["Date"] = format_datetime(issue.date) if issue.date.tzinfo else format_datetime(issue.date.astimezone())

@@ -43,9 +43,9 @@ class EmailSettings:
     @classmethod
     def from_pelican(cls, settings: dict) -> "EmailSettings":
         """Read the DIGEST_EMAIL_* settings; raise EmailError if no absolute site URL is known."""
-        siteurl = settings.get("DIGEST_EMAIL_SITEURL") or ""
-        if not siteurl and is_absolute_http(settings.get("SITEURL")):
-            siteurl = settings["SITEURL"]
+        from digest.settings import public_url
+
+        siteurl = public_url(settings) or settings.get("DIGEST_EMAIL_SITEURL") or ""
         if not is_absolute_http(siteurl):
             shown = f" (it is {siteurl!r})" if siteurl else ""
             raise EmailError(

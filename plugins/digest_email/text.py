@@ -200,6 +200,9 @@ def render_text(issue: EmailIssue) -> str:
         if out and out[-1] != "":
             out.append("")
 
+    if issue.banner:
+        para(f"*** {issue.banner} ***")
+        blank()
     para(s.sitename)
     para(issue.title)
     out.append("=" * min(len(issue.title), WIDTH))

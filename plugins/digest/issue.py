@@ -1,0 +1,206 @@
+"""An issue file as readers get it: `read_issue(path, conf) -> DigestIssue`.
+
+The build's first digest stage. Editor Markdown (intro, notes, excerpts)
+becomes HTML under the digest's allow-list; links to the chapter's own posts
+are resolved against the build's own articles and SITEURL, so the page, the
+feeds and the email point to where the site is really published; a picture's
+size is read from its local copy (Outlook for Windows needs width and height).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+import markdown
+
+from .clean import plain_title, sanitise
+from .errors import IssueFileError
+from .issuefile import IMAGE_PATH, MONTH, SPECIAL_KINDS, Item, month_label, read_issue_doc
+from .models import DigestIssue, DigestItem, DigestSection, ItemImage
+from .settings import DigestSettings
+
+logger = logging.getLogger(__name__)
+
+
+def render_markdown(text: str, *, siteurl: str = "") -> str:
+    """Editor Markdown (intro, excerpt, note) -> HTML under the digest's allow-list.
+
+    Images must be local copies made by `invoke digest`; any other image is
+    removed, so a page never loads a resource from another host.
+    """
+    if not text or not text.strip():
+        return ""
+    html = markdown.markdown(text, extensions=["extra", "smarty"], output_format="html")
+    return sanitise(html, image_src=lambda src: local_image_url(src, siteurl))
+
+
+def local_image_url(src: str, siteurl: str = "") -> str | None:
+    path = src.lstrip("/")
+    if siteurl and src.startswith(siteurl.rstrip("/") + "/"):
+        path = src[len(siteurl.rstrip("/")) + 1 :]
+    if IMAGE_PATH.fullmatch(path):
+        return f"{siteurl.rstrip('/')}/{path}"
+    return None
+
+
+def image_size(path: Path) -> tuple[int, int]:
+    """(width, height) of a local picture, read from its header; (0, 0) if it cannot be read."""
+    try:
+        from PIL import Image
+
+        with Image.open(path) as picture:
+            return picture.size
+    except Exception:  # noqa: BLE001 - a missing or broken file is reported by the caller
+        return 0, 0
+
+
+def read_issue(path: str | Path, conf: DigestSettings, *, own_links: dict[str, str] | None = None,
+               now: datetime | None = None) -> DigestIssue:
+    """Parse an issue file into what pages, feeds and email render.
+
+    `own_links` maps "posts/<slug>" (an own item's Id after "site#") to the
+    article's URL in this build; `now` decides whether a published issue is
+    still scheduled.
+    """
+    doc = read_issue_doc(path)
+    month = doc.month
+    sections: list[DigestSection] = []
+    review: list[DigestSection] = []
+    for raw in doc.sections():
+        items = [_digest_item(item, conf, own_links, path) for item in raw.items]
+        slug = re.sub(r"[^\w]+", "-", raw.title.casefold(), flags=re.UNICODE).strip("-_")
+        section = DigestSection(title=raw.title, slug=slug or "section", items=items, kind=raw.kind)
+        if raw.kind in SPECIAL_KINDS:
+            review.append(section)
+        elif items:
+            sections.append(section)
+    used: set[str] = set()  # unique anchors for the table of contents
+    for section in sections + review:
+        base, n = section.slug, 2
+        while section.slug in used:
+            section.slug = f"{base}-{n}"
+            n += 1
+        used.add(section.slug)
+    intro_html = render_markdown(doc.intro(), siteurl=conf.siteurl)
+    when = datetime.strptime(doc.header["Date"], "%Y-%m-%d %H:%M").replace(tzinfo=conf.timezone)
+    preview = "draft" if doc.status == "draft" else "scheduled" if now is not None and when > now else ""
+    return DigestIssue(
+        month=month,
+        number=doc.number,
+        title=plain_title(doc.header["Title"]),
+        date=when,
+        status=doc.status,
+        intro_html=intro_html,
+        sections=sections,
+        source_path=str(path),
+        url=f"digest/{month}/",
+        save_as=f"digest/{month}/index.html",
+        month_label=month_label(month),
+        review_sections=review,
+        has_intro=bool(intro_html.strip()),
+        preview=preview,
+    )
+
+
+def _own_link(item: Item, conf: DigestSettings, own_links: dict[str, str] | None, path) -> tuple[str, str | None]:
+    """(link, path on this site) of one of the chapter's own items, as this build publishes it."""
+    link = item.fields["Link"]
+    key = item.id[len("site#"):]
+    if own_links is not None and key in own_links:
+        site_path = own_links[key]
+    elif link.startswith("/"):
+        site_path = link.lstrip("/")
+        if own_links is not None:
+            logger.warning("%s:%s: %r links to %s, which is not a published post or statement in this build; "
+                           "check its Id and Link", path, item.line, item.title, link)
+    elif conf.public_url and link.startswith(conf.public_url + "/"):
+        site_path = link[len(conf.public_url) + 1 :]  # an older file: a link frozen to the public address
+    else:
+        return link, None
+    return f"{conf.siteurl}/{site_path}", site_path
+
+
+def _digest_item(raw: Item, conf: DigestSettings, own_links, path) -> DigestItem:
+    f = raw.fields
+    link, site_path = _own_link(raw, conf, own_links, path) if raw.id.startswith("site#") else (f["Link"], None)
+    image = None
+    if f.get("Image"):
+        width, height = image_size(conf.content_dir / f["Image"])
+        image = ItemImage(src=f["Image"], alt=plain_title(f.get("Image-alt", "")), width=width, height=height)
+    also = [plain_title(s) for s in (f.get("Also-in") or "").split(";") if s.strip()]
+    return DigestItem(
+        key=raw.id,
+        title=raw.title,
+        link=link,
+        source_title=plain_title(f["Source"]),
+        source_url=f.get("Source-URL") or None,
+        author=plain_title(f.get("Author")) or None,
+        date=date.fromisoformat(f["Date"]),
+        excerpt_html=render_markdown(raw.excerpt, siteurl=conf.siteurl),
+        note_html=render_markdown(f.get("Note", ""), siteurl=conf.siteurl) or None,
+        image=image,
+        also_in=also,
+        site_path=site_path,
+    )
+
+
+def issue_paths(conf: DigestSettings) -> list[Path]:
+    folder = conf.issues_dir
+    return sorted(folder.glob("*.md")) if folder.is_dir() else []
+
+
+def load_issues(conf: DigestSettings, *, own_links: dict[str, str] | None = None,
+                now: datetime | None = None) -> list[DigestIssue]:
+    """Every issue file, oldest first (raises IssueFileError on the first bad one)."""
+    issues: list[DigestIssue] = []
+    numbers: dict[int, str] = {}
+    for path in issue_paths(conf):
+        if not MONTH.fullmatch(path.stem):
+            raise IssueFileError(path, None, "issue files are named YYYY-MM.md (e.g. 2025-03.md); rename this file "
+                                 "or move it out of the digests folder")
+        issue = read_issue(path, conf, own_links=own_links, now=now)
+        if issue.number in numbers:
+            raise IssueFileError(path, read_issue_doc(path).header_line.get("Issue"), f"Issue {issue.number} is "
+                                 f"also the number of {numbers[issue.number]}; each issue needs its own number")
+        numbers[issue.number] = path.name
+        _check_images(issue, conf)
+        issues.append(issue)
+    issues.sort(key=lambda issue: issue.month)
+    return issues
+
+
+def issue_problems(conf: DigestSettings) -> list[str]:
+    """Every issue file's first problem, as `file:line: problem, how to fix it` (for `invoke check`)."""
+    problems: list[str] = []
+    numbers: dict[int, str] = {}
+    for path in issue_paths(conf):
+        if not MONTH.fullmatch(path.stem):
+            problems.append(f"{path}: issue files are named YYYY-MM.md (e.g. 2025-03.md); rename this file or move "
+                            "it out of the digests folder")
+            continue
+        try:
+            issue = read_issue(path, conf)
+        except IssueFileError as error:
+            problems.append(str(error))
+            continue
+        if issue.number in numbers:
+            line = read_issue_doc(path).header_line.get("Issue")
+            problems.append(f"{path}:{line}: Issue {issue.number} is also the number of {numbers[issue.number]}; "
+                            "each issue needs its own number")
+        numbers[issue.number] = path.name
+        for item in issue.items + [i for s in issue.review_sections for i in s.items]:
+            if item.image and not (conf.content_dir / item.image.src).is_file():
+                problems.append(f"{path}: the picture {item.image.src} of {item.title!r} is missing; run "
+                                "`invoke digest --force` to download it again, or remove the Image line")
+    return problems
+
+
+def _check_images(issue: DigestIssue, conf: DigestSettings) -> None:
+    for item in issue.items + [i for s in issue.review_sections for i in s.items]:
+        if item.image and not (conf.content_dir / item.image.src).is_file():
+            logger.warning("%s: image %s of %r is missing; the item is shown without it",
+                           issue.source_path, item.image.src, item.title)
+            item.image = None
