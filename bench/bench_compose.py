@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "plugins"))
 sys.path.insert(0, str(ROOT))
 
 from digest.archive import Archive  # noqa: E402
-from digest.make_issue import run_digest  # noqa: E402
+from digest.compose import run_compose  # noqa: E402
 from digest.models import FeedEntry, Source  # noqa: E402
 
 SOURCES, ENTRIES, MONTH, TARGET = 200, 50_000, "2026-09", 1.0
@@ -76,7 +76,7 @@ def main() -> int:
             out = io.StringIO()
             t0 = time.perf_counter()
             with redirect_stdout(out):
-                code = run_digest(tmp, settings, month=MONTH, archive_path=archive_path, sources_path=None,
+                code = run_compose(tmp, settings, month=MONTH, archive_path=archive_path, sources_path=None,
                                   force=False, out=lambda *a: None)
             timings.append(time.perf_counter() - t0)
             assert code == 0

@@ -29,10 +29,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "plugins"))
 sys.path.insert(0, str(ROOT))
 
-from digest import cli as digest_cli  # noqa: E402
+from pelican.settings import read_settings  # noqa: E402
+
+from digest.compose import run_compose  # noqa: E402
 from digest.archive import Archive  # noqa: E402
 from digest.fetch import FetchSettings, fetch_all  # noqa: E402
-from digest.issuefile import read_issue_doc, write_issue  # noqa: E402
+from digest.files import write_atomically  # noqa: E402
+from digest.issuefile import INTRO_PLACEHOLDER, parse_issue_text, read_issue_text  # noqa: E402
 from digest.models import Source  # noqa: E402
 from digest.sources import load_sources  # noqa: E402
 from tests.feedserver import FeedServer  # noqa: E402
@@ -176,21 +179,30 @@ def main() -> int:
                                       fetched_at=datetime(2026, 11, 1, 12, 0, tzinfo=UTC))
         fetched.close()
         sources_path = ROOT / "content" / "digest" / "sources.opml"
+        # The fixture "other sites" live on loopback, which compose refuses unless told otherwise.
+        settings = read_settings(str(CONF), override={"DIGEST_IMAGE_ALLOW_HOSTS": [f"127.0.0.1:{server.port}"]})
         for month in MONTHS:
-            code = digest_cli.digest(ROOT, CONF, month=month, archive=str(archive_path), sources=str(sources_path))
+            code = run_compose(ROOT, settings, month=month, archive_path=archive_path, sources_path=sources_path)
             if code:
                 return code
     for month in MONTHS:
         path = issues / f"{month}.md"
-        doc = read_issue_doc(path)
-        doc.intro = INTROS[month]
+        # Edit as an editor would: the issue file is text, kept as it is but for these lines.
+        text = read_issue_text(path).replace(INTRO_PLACEHOLDER, INTROS[month])
+        doc = parse_issue_text(text.replace("Status: draft", "Status: published", 1), path)
         for item in doc.items():
             note = NOTES.get((month, item.title))
             if note:
-                item.fields["Note"] = note
-        doc.report = [line for line in doc.report if not line.startswith("Composed ")]
-        doc.header["Status"] = "published"
-        write_issue(doc, path)
+                first, *rest = note.split("\n")
+                item.meta += [f"Note: {first}", *[f"  {line}" for line in rest]]
+        report = doc.block("report")
+        report.lines = [line for line in report.lines if not line.startswith("Composed ")]
+        if not report.entries:  # nothing to report: the block and the blank line after it go
+            at = doc.parts.index(report)
+            del doc.parts[at]
+            if doc.parts[at].lines[:1] == [""]:
+                doc.parts[at].lines = doc.parts[at].lines[1:]
+        write_atomically(path, doc.text().encode("utf-8"), durable=True)
         print(f"{path}: intro written, marked published")
     return 0
 
