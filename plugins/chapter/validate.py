@@ -22,6 +22,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -373,6 +374,149 @@ def _check_image(src: str, number: int, source: Path, ctx: Context, problems: li
         )
 
 
+# --- HTML in a post: what would run, or load from another host ----------------------
+
+# Attributes that hold text, not an address the browser loads.
+_TEXT_ATTRIBUTES = {"alt", "title", "cite", "lang", "dir", "class", "id", "name", "width", "height", "rel", "type"}
+_CSS_URL_RE = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)|@import\s+(['"])(.*?)\3""", re.IGNORECASE | re.DOTALL)
+_EMBED_TAGS = {"iframe", "object", "embed", "frame", "frameset", "applet", "portal"}
+_MEDIA_TAGS = {"video", "audio", "source", "track"}
+_IMAGES_HINT = (
+    "download the file into content/images/ and write {static}/images/<file> instead "
+    "(a load from another site tells it who reads our pages)"
+)
+
+
+def _is_foreign(url: str) -> bool:
+    """An address on another host: http(s)://, //host, ftp:, and the like (not data: or a path)."""
+    url = url.strip()
+    parts = urlsplit(url)
+    return url.startswith("//") or bool(parts.scheme and parts.scheme.lower() not in ("data", "mailto", "tel"))
+
+
+def _srcset_urls(value: str) -> list[str]:
+    return [candidate.strip().split()[0] for candidate in value.split(",") if candidate.strip()]
+
+
+class _HtmlScan(HTMLParser):
+    """Raw HTML in a Markdown file, with line numbers; collects (line, message)."""
+
+    def __init__(self, first_line: int):
+        super().__init__(convert_charrefs=True)
+        self.first_line = first_line
+        self.found: list[tuple[int, str]] = []
+        self._style = False
+
+    def _line(self) -> int:
+        return self.first_line + self.getpos()[0]
+
+    def _add(self, message: str) -> None:
+        self.found.append((self._line(), message))
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "script":
+            self._add("<script> is not allowed: the site runs no scripts, and readers' browsers refuse them "
+                      "(Content-Security-Policy); delete the element")
+        elif tag in _EMBED_TAGS:
+            self._add(f"<{tag}> embeds another site's page or player, which loads from that site for every reader; "
+                      "link to it instead, e.g. [Watch the video](https://…)")
+        elif tag == "form":
+            self._add("<form> would send readers' answers from our pages; link to the form instead, "
+                      "e.g. [Sign the petition](https://…)")
+        elif tag == "base":
+            self._add("<base> changes where every link on the page points; delete it")
+        elif tag == "meta":
+            self._add("<meta> in a post can redirect or refresh the page; delete it")
+        elif tag == "link":
+            self._add("<link> in a post makes every reader's browser fetch that address; delete it "
+                      "(the theme already links the site's styles and feeds)")
+        elif tag == "style":
+            self._style = True
+        # Embeds, forms and links are reported whole (above); their addresses need no second line.
+        flagged = tag in _EMBED_TAGS or tag in ("form", "link", "base", "meta", "script")
+        for name, value in attrs:
+            name = name.lower()
+            value = value or ""
+            if name.startswith("on"):
+                self._add(f"<{tag} {name}=…> runs a script when the reader interacts with the page; "
+                          "delete the attribute")
+                continue
+            if name == "style":
+                self._check_css(f"<{tag} style=…>", value)
+                continue
+            if name in _TEXT_ATTRIBUTES or name.startswith(("aria-", "data-")):
+                continue
+            if name == "href" and tag in ("a", "area"):
+                if value.strip().lower().startswith(("javascript:", "vbscript:", "data:")):
+                    self._add(f"link to {value.strip()[:30]!r} runs code or opens a hidden document; "
+                              "link to a web address (https://…) instead")
+                continue  # a link is followed when clicked, not loaded
+            if tag == "img" and name == "src":
+                continue  # pictures are checked above (missing file, outside picture)
+            if flagged:
+                continue
+            urls = _srcset_urls(value) if name in ("srcset", "imagesrcset") else [value]
+            for url in urls:
+                if _is_foreign(url):
+                    hint = ("link to the video or recording instead of embedding it, "
+                            "e.g. [Watch the recording](https://…)") if tag in _MEDIA_TAGS else _IMAGES_HINT
+                    self._add(f"<{tag} {name}=\"{url[:80]}\"> loads from another site; {hint}")
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if tag == "style":
+            self._style = False
+
+    def handle_data(self, data):
+        if self._style:
+            self._check_css("<style>", data)
+
+    def _check_css(self, where: str, css: str) -> None:
+        for match in _CSS_URL_RE.finditer(css):
+            url = match.group(2) if match.group(2) is not None else match.group(4)
+            if url and _is_foreign(url):
+                self._add(f"{where} with url({url[:80]}) loads from another site; {_IMAGES_HINT}")
+
+
+def _check_html(lines: list[str], start: int, problems: list) -> None:
+    """Every load from another host, script, embed, form and on… attribute in the body's HTML.
+
+    Code (fenced blocks, indented blocks, `code spans`) is shown, not run:
+    it is blanked out first, keeping line numbers."""
+    body: list[str] = []
+    in_fence = None
+    previous_blank = True
+    in_code = False
+    for line in lines[start:]:
+        fence = FENCE_RE.match(line)
+        if fence or in_fence:
+            if fence:
+                marker = fence.group(1)[0]
+                in_fence = marker if in_fence is None else (None if in_fence == marker else in_fence)
+            body.append("")
+            previous_blank = False
+            continue
+        indented = line.startswith(("    ", "\t")) and line.strip()
+        in_code = bool(indented and (previous_blank or in_code))
+        previous_blank = not line.strip()
+        if in_code:
+            body.append("")
+            continue
+        body.append(CODE_SPAN_RE.sub("", line) if "`" in line else line)
+    text = "\n".join(body)
+    if "<" not in text:
+        return
+    scan = _HtmlScan(first_line=start)
+    try:
+        scan.feed(text)
+        scan.close()
+    except Exception:  # noqa: BLE001 - html.parser is lenient; never let a check crash the build
+        return
+    problems.extend(scan.found)
+
+
 def validate_file(path: Path, ctx: Context, kind: str) -> list[Problem]:
     """Problems in one content file; kind is "page" or "article"."""
     shown = display_path(path)
@@ -450,6 +594,7 @@ def validate_file(path: Path, ctx: Context, kind: str) -> list[Problem]:
                 problems.append((number, "this is the placeholder text from `invoke new`; replace it with your text"))
 
     _check_links(lines, path, ctx, problems)
+    _check_html(lines, header.end_line - 1, problems)
     return sorted(Problem(shown, lineno, message) for lineno, message in problems)
 
 
