@@ -178,7 +178,10 @@ class Archive:
             self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
         except sqlite3.DatabaseError as error:
+            damaged = self._damage(error)
             self._db.close()
+            if damaged is not None:
+                raise damaged from None
             raise ArchiveError(
                 f"{self.path}: not a usable archive ({error}). If this file is not the "
                 "feed archive, point DIGEST_ARCHIVE or --archive elsewhere; if it is a "
@@ -213,6 +216,39 @@ class Archive:
     def close(self) -> None:
         self._db.close()
 
+    # --- damage --------------------------------------------------------------
+
+    def _damage(self, error: sqlite3.Error) -> ArchiveError | None:
+        """An ArchiveError telling the editor what to do, if `error` came from
+        a damaged file (confirmed by PRAGMA quick_check), else None."""
+        code = getattr(error, "sqlite_errorcode", None)
+        # SQLITE_NOTADB ("file is not a database") is a wrong path, not damage.
+        hinted = code == sqlite3.SQLITE_CORRUPT or "malformed" in str(error).lower()
+        if not hinted:
+            return None
+        try:
+            found = self._db.execute("PRAGMA quick_check(1)").fetchone()[0]
+        except sqlite3.DatabaseError as again:
+            found = str(again)
+        if found == "ok":
+            return None
+        detail = " ".join(str(found).split())[:160]
+        return ArchiveError(
+            f"{self.path}: the archive file is damaged ({detail}); restore from a backup, or delete it and "
+            "fetch again (`invoke fetch` rebuilds it from the feeds, without the entries they no longer list)"
+        )
+
+    @contextmanager
+    def _reading(self):
+        """sqlite errors while reading become ArchiveError (damage named as such)."""
+        try:
+            yield
+        except sqlite3.DatabaseError as error:
+            damaged = self._damage(error)
+            if damaged is not None:
+                raise damaged from None
+            raise ArchiveError(f"{self.path}: reading the archive failed ({error}); run the command again") from None
+
     def __enter__(self) -> Archive:
         return self
 
@@ -235,7 +271,13 @@ class Archive:
             yield
             self._db.execute("COMMIT")
         except BaseException as error:
-            self._db.execute("ROLLBACK")
+            try:
+                self._db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # the transaction may already be gone with the damage
+            damaged = self._damage(error) if isinstance(error, sqlite3.Error) else None
+            if damaged is not None:
+                raise damaged from None
             if isinstance(error, sqlite3.Error):
                 raise ArchiveError(
                     f"{self.path}: writing to the archive failed ({error}); nothing of this "
@@ -384,6 +426,10 @@ class Archive:
     # --- reading -----------------------------------------------------------
 
     def fetch_state(self, feed_url: str) -> FetchState:
+        with self._reading():
+            return self._fetch_state(feed_url)
+
+    def _fetch_state(self, feed_url: str) -> FetchState:
         row = self._db.execute(
             "SELECT etag, last_modified, retry_after, gone FROM sources WHERE feed_url = ?", (feed_url,)
         ).fetchone()
@@ -396,20 +442,22 @@ class Archive:
 
         Effective date: published, else updated, else first seen.
         """
-        rows = self._db.execute(
-            f"SELECT {_ENTRY_COLUMNS} FROM entries "
-            "WHERE effective_date >= ? AND effective_date < ? ORDER BY effective_date, feed_url, key",
-            (to_db_time(start), to_db_time(end)),
-        )
-        return [_stored_entry(row) for row in rows]
+        with self._reading():
+            rows = self._db.execute(
+                f"SELECT {_ENTRY_COLUMNS} FROM entries "
+                "WHERE effective_date >= ? AND effective_date < ? ORDER BY effective_date, feed_url, key",
+                (to_db_time(start), to_db_time(end)),
+            )
+            return [_stored_entry(row) for row in rows]
 
     def entries_for(self, feed_url: str) -> list[StoredEntry]:
         """Every entry stored for one source, oldest first."""
-        rows = self._db.execute(
-            f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE feed_url = ? ORDER BY effective_date, key",
-            (feed_url,),
-        )
-        return [_stored_entry(row) for row in rows]
+        with self._reading():
+            rows = self._db.execute(
+                f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE feed_url = ? ORDER BY effective_date, key",
+                (feed_url,),
+            )
+            return [_stored_entry(row) for row in rows]
 
     def sources_health(
         self,
@@ -420,6 +468,10 @@ class Archive:
     ) -> list[SourceHealth]:
         """Health of the given sources (in that order; ones never fetched
         included), or of every source the archive knows, by title."""
+        with self._reading():
+            return self._sources_health(sources, dead_after_days, now)
+
+    def _sources_health(self, sources, dead_after_days, now) -> list[SourceHealth]:
         now = now or datetime.now(UTC)
         counts = {
             row[0]: (row[1], row[2])
