@@ -147,7 +147,11 @@ class DigestGenerator(Generator):
             path = Path(self.output_path) / target
             text = io.StringIO()
             feed.write(text, "utf-8")
-            write_atomically(path, text.getvalue().encode("utf-8"))
+            # A character XML 1.0 forbids (U+FFFE, a C0 control) cannot even be
+            # escaped, and one makes the whole feed unreadable: drop any left.
+            from .textfield import xml_text
+
+            write_atomically(path, xml_text(text.getvalue()).encode("utf-8"))
             signals.feed_written.send(str(path), context=self.context, feed=feed)
 
 
