@@ -25,10 +25,17 @@ def send_test(root: Path, conf: Path, month: str, to: str, env=None) -> int:
     from .send import SmtpSettings, send
 
     month = (month or "").strip()
-    if not _MONTH.match(month):
-        print(f"--month {month!r} is not a month: use YYYY-MM, e.g. --month 2026-10.", file=sys.stderr)
+    if not _MONTH.match(month) or not 1900 <= int(month[:4]) <= 2999:
+        print(f"--month {month!r} is not a month: use YYYY-MM between 1900 and 2999, e.g. --month 2026-10.",
+              file=sys.stderr)
         return 2
-    to = (to or "").strip()
+    raw_to = to or ""
+    to = raw_to.strip()
+    # A line break would end the To: header and start another (Bcc: …).
+    if any(ord(c) < 32 or ord(c) == 127 for c in raw_to):
+        print("--to must be one address on one line (it holds a line break or another control character); "
+              "use e.g. --to editor@example.org.", file=sys.stderr)
+        return 2
     name, addr = parseaddr(to)
     if not addr or "@" not in addr or any(c in to for c in ",;") or " " in addr:
         print(f"--to {to!r} is not one email address: use e.g. --to editor@example.org.", file=sys.stderr)
@@ -36,8 +43,8 @@ def send_test(root: Path, conf: Path, month: str, to: str, env=None) -> int:
 
     try:
         settings = read_settings(str(conf))
-    except (OSError, ValueError, SyntaxError) as exc:
-        print(f"{conf}: cannot read the settings: {exc}", file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 - any mistake in the settings file, said in one line
+        print(f"{conf}: cannot read the settings ({type(exc).__name__}: {exc}).", file=sys.stderr)
         return 2
     eml_path = _output_path(Path(root), settings) / "digest" / month / "issue.eml"
     if not eml_path.is_file():
@@ -49,7 +56,11 @@ def send_test(root: Path, conf: Path, month: str, to: str, env=None) -> int:
         return 1
     try:
         smtp = SmtpSettings.from_env(os.environ if env is None else env)
-        msg = send(eml_path.read_bytes(), to, smtp)
+        eml = eml_path.read_bytes()
+        msg = send(eml, to, smtp)
+    except OSError as exc:
+        print(f"{eml_path}: cannot read it ({exc.strerror}); run `make build` again.", file=sys.stderr)
+        return 1
     except EmailError as exc:
         print(f"Not sent: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, SettingsError) else 1

@@ -14,6 +14,8 @@ from __future__ import annotations
 import smtplib
 import socket
 import ssl
+import threading
+import time
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -24,6 +26,9 @@ from typing import Mapping
 from .errors import SendError, SettingsError
 
 TIMEOUT = 30  # seconds for connecting and for each SMTP reply
+# The whole send, however the server paces its bytes: a server that drips its
+# banner one byte at a time never trips the per-reply TIMEOUT above.
+DEADLINE = 60
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -63,7 +68,23 @@ class SmtpSettings:
         password = env.get("SMTP_PASSWORD") or None
         if user and not password:
             raise SettingsError("SMTP_USER is set but SMTP_PASSWORD is not; set both, or neither.")
+        # smtplib sends logins as ASCII only; say so without showing any of the password.
+        if user and not _printable_ascii(user):
+            raise SettingsError(
+                "SMTP_USER has characters other than plain ASCII letters, digits and punctuation "
+                "(or a line break); SMTP logins here must be ASCII. Check the variable for a stray character."
+            )
+        if password and not _printable_ascii(password):
+            raise SettingsError(
+                "SMTP_PASSWORD has characters other than plain ASCII letters, digits and punctuation "
+                "(or a line break); SMTP logins here must be ASCII. Create an ASCII app password "
+                "with your mail provider, or check the variable for a stray character."
+            )
         return cls(host=host, port=port, user=user, password=password, starttls=raw_tls in _TRUE)
+
+
+def _printable_ascii(text: str) -> bool:
+    return all(" " <= c <= "~" for c in text)
 
 
 def prepare_message(eml: bytes, to: str) -> EmailMessage:
@@ -85,8 +106,52 @@ def _reply(exc: smtplib.SMTPResponseException) -> str:
     return f"{exc.smtp_code} {text}".strip()
 
 
-def send(eml: bytes, to: str, smtp: SmtpSettings) -> EmailMessage:
-    """Send the message to one address; return what was sent. Raises SendError."""
+class _Watchdog:
+    """Closes the client's socket when the deadline passes, from a timer thread:
+    a blocked read then fails at once, whatever the server is doing."""
+
+    def __init__(self, deadline: float):
+        self.deadline = deadline
+        self.client: smtplib.SMTP | None = None
+        self.fired = False
+        self._timer = threading.Timer(deadline, self._fire)
+        self._timer.daemon = True
+
+    def _fire(self) -> None:
+        self.fired = True
+        sock = getattr(self.client, "sock", None)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def __enter__(self):
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._timer.cancel()
+        return False
+
+
+def send(eml: bytes, to: str, smtp: SmtpSettings, *, deadline: float = DEADLINE) -> EmailMessage:
+    """Send the message to one address within `deadline` seconds; return what was sent. Raises SendError."""
+    started = time.monotonic()
+    with _Watchdog(deadline) as watchdog:
+        try:
+            return _send(eml, to, smtp, watchdog)
+        except SendError:
+            if watchdog.fired:
+                raise SendError(
+                    f"The SMTP server at {smtp.host}:{smtp.port} did not finish within {deadline:g} s "
+                    f"(stopped after {time.monotonic() - started:.0f} s); it may be overloaded, or not an SMTP "
+                    "server. Check SMTP_HOST and SMTP_PORT, or try again later."
+                ) from None
+            raise
+
+
+def _send(eml: bytes, to: str, smtp: SmtpSettings, watchdog: _Watchdog) -> EmailMessage:
     msg = prepare_message(eml, to)
     where = f"{smtp.host}:{smtp.port}"
     secret = smtp.password
@@ -97,10 +162,18 @@ def send(eml: bytes, to: str, smtp: SmtpSettings) -> EmailMessage:
         return SendError(message)
 
     try:
+        # Made unconnected, so the watchdog holds the client before the first byte is read.
         if smtp.implicit_tls:
-            client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=TIMEOUT, context=ssl.create_default_context())
+            client = smtplib.SMTP_SSL(timeout=TIMEOUT, context=ssl.create_default_context())
         else:
-            client = smtplib.SMTP(smtp.host, smtp.port, timeout=TIMEOUT)
+            client = smtplib.SMTP(timeout=TIMEOUT)
+        watchdog.client = client
+        # What the constructor sets when given the host: the name TLS checks the certificate against.
+        client._host = smtp.host
+        code, banner = client.connect(smtp.host, smtp.port)
+        if code != 220:
+            client.close()
+            raise smtplib.SMTPConnectError(code, banner)
     except ConnectionRefusedError:
         raise fail(
             f"Could not connect to the SMTP server at {where}: connection refused. "
@@ -165,4 +238,8 @@ def send(eml: bytes, to: str, smtp: SmtpSettings) -> EmailMessage:
         raise fail(f"The SMTP server at {where} answered with an error ({_reply(exc)}).") from None
     except (OSError, smtplib.SMTPException) as exc:
         raise fail(f"Sending through the SMTP server at {where} failed: {exc}.") from None
+    except UnicodeError:
+        # Never the exception's text: it would quote the character (of the password, say).
+        raise fail(f"The SMTP server at {where} could not be given a value that is not ASCII; "
+                   "check SMTP_USER, SMTP_PASSWORD and --to.") from None
     return msg
