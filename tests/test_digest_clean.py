@@ -16,7 +16,7 @@ from digest.clean import (
     strip_tracking,
     to_text,
 )
-from digest.issuefile import render_markdown
+from digest.issue import render_markdown
 
 
 @pytest.mark.parametrize("footer", [
