@@ -203,3 +203,27 @@ def test_hostile_full_excerpt_email_fits_320_px(tmp_path):
             browser.close()
     assert width <= 320, width
     assert "level" in text and "column29" in text
+
+
+# --- a write that fails ---------------------------------------------------------------------
+
+
+def test_a_failed_write_names_the_file_fails_the_build_and_leaves_no_partial_file(tmp_path):
+    from digest_email.build import write_all
+    from digest_email.errors import EmailWriteError
+
+    conf = {"SITENAME": "Millbrook Chapter", "DIGEST_NAME": "The Millbrook Lantern",
+            "DIGEST_EMAIL_SITEURL": "https://millbrook.example.org",
+            "DIGEST_EMAIL_FROM": "The Millbrook Lantern <lantern@millbrook.example.org>"}
+    issue = make_issue(2)
+    folder = tmp_path / "output" / "digest" / "2026-10"
+    folder.mkdir(parents=True)
+    # A folder where a file must go stops root as well as anyone (chmod would not).
+    (folder / "email.txt").mkdir()
+    with pytest.raises(EmailWriteError) as caught:
+        write_all([issue], conf, tmp_path / "output")
+    message = str(caught.value)
+    assert str(folder / "email.txt") in message and "content/digests/2026-10.md" in message
+    assert "Traceback" not in message
+    leftovers = [p.name for p in folder.iterdir() if p.name.endswith(".tmp")]
+    assert leftovers == []

@@ -10,7 +10,7 @@ from pathlib import Path
 from digest.files import write_atomically
 from digest.models import DigestIssue
 
-from .errors import EmailError
+from .errors import EmailError, EmailWriteError
 from .mime import build_message, message_bytes
 from .render import render_body, render_html
 from .settings import EmailSettings
@@ -73,7 +73,13 @@ def write_issue(issue: DigestIssue, settings: EmailSettings, output_path, lang: 
             f"{settings.max_bytes:,}",
         )
     for name, data in files.contents().items():
-        write_atomically(target / name, data)
+        try:
+            write_atomically(target / name, data)  # whole or not at all
+        except OSError as exc:
+            raise EmailWriteError(
+                f"{target / name}: cannot write the email edition of {issue.source_path} "
+                f"({exc.strerror or exc}); free some disk space or make the folder writable, then build again."
+            ) from None
     return target
 
 
@@ -92,6 +98,8 @@ def write_all(issues, pelican_settings: dict, output_path) -> list[Path]:
     for issue in issues:
         try:
             written.append(write_issue(issue, settings, output_path, lang=lang))
+        except EmailWriteError:
+            raise  # the build must fail: a site without this issue's email files is half-built
         except EmailError as exc:
             log.error("Email edition of %s not written: %s", issue.source_path, exc)
     return written

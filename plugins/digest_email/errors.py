@@ -15,3 +15,8 @@ class SendError(EmailError):
 
 class SettingsError(EmailError):
     """An SMTP_* environment variable or DIGEST_EMAIL_* setting is missing or invalid."""
+
+
+class EmailWriteError(EmailError):
+    """An email file could not be written (disk full, read-only folder). Fails
+    the build, so a publish never goes out with an issue's email files missing."""
