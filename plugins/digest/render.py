@@ -78,7 +78,7 @@ class DigestGenerator(Generator):
         show_drafts = self.conf.show_drafts
         for issue in issues:
             if issue.preview == "scheduled":
-                logger.info("digest: %s: issue %s is scheduled for %s; it appears with the first build after that",
+                logger.warning("digest: %s: issue %s is scheduled for %s; it appears with the first build after that",
                             issue.source_path, issue.number, issue.date.strftime("%Y-%m-%d %H:%M %Z"))
         public = [issue for issue in issues if not issue.preview]
         self.rendered = [issue for issue in issues if show_drafts or not issue.preview]
@@ -177,6 +177,15 @@ class _NoTraceback(logging.Filter):
 _no_traceback = _NoTraceback()
 
 
+def check_settings(pelican_object) -> None:
+    """initialized: a bad TIMEZONE or DIGEST_* value stops the build before anything reads it, named."""
+    try:
+        DigestSettings.from_pelican(pelican_object.settings)
+    except DigestError as error:
+        stop_build(error)
+
+
 def register():
     logging.getLogger("pelican").addFilter(_no_traceback)  # addFilter ignores a second copy
+    signals.initialized.connect(check_settings)
     signals.get_generators.connect(get_generators)
