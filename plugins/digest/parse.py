@@ -125,6 +125,31 @@ class _AlternateFinder(HTMLParser):
             self.found.append(attributes["href"])
 
 
+_C0_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+
+
+def _xml_char(code: int) -> bool:
+    return code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
+
+
+def _scrub(body: bytes) -> bytes:
+    """The document without characters XML 1.0 forbids, raw or as character
+    references (&#xD800; even crashes feedparser's fallback parser). Raw bytes
+    are only touched in byte-oriented encodings: in UTF-16/32 a NUL is half
+    of every ASCII character."""
+    head = body[:4]
+    if not (head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")) or b"\x00" in head[:2]):
+        body = _C0_BYTES.sub(b"", body)
+    if b"&#" in body:
+        def check(match: re.Match) -> bytes:
+            code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
+            return match.group(0) if _xml_char(code) else b""
+
+        body = _CHAR_REF.sub(check, body)
+    return body
+
+
 def _looks_like_html(body: bytes, content_type: str) -> bool:
     if "html" in content_type.lower() and "xhtml+xml" not in content_type.lower():
         return True
@@ -141,16 +166,21 @@ def parse_feed(body: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type  # the HTTP charset counts (RFC 3023)
-    parsed = feedparser.parse(
-        io.BytesIO(body),
-        response_headers=headers,
-        # Resolving links inside every entry's HTML through feedparser's
-        # sgmllib pass makes parsing ~5x slower; _absolute_links does it only
-        # for HTML that has a relative link at all.
-        resolve_relative_uris=False,
-        sanitize_html=False,  # stored as received; compose cleans with nh3
-    )
     result = ParsedFeed()
+    body = _scrub(body)
+    try:
+        parsed = feedparser.parse(
+            io.BytesIO(body),
+            response_headers=headers,
+            # Resolving links inside every entry's HTML through feedparser's
+            # sgmllib pass makes parsing ~5x slower; _absolute_links does it only
+            # for HTML that has a relative link at all.
+            resolve_relative_uris=False,
+            sanitize_html=False,  # stored as received; compose cleans with nh3
+        )
+    except Exception as error:  # noqa: BLE001 - a document feedparser chokes on is one failed source
+        result.error = f"not a feed this reader can read ({type(error).__name__}: {error}); ask the chapter to check it"
+        return result
     if not parsed.entries and not parsed.get("version"):
         if _looks_like_html(body, content_type):
             finder = _AlternateFinder()

@@ -63,6 +63,11 @@ def isolate_bidi(text: str) -> str:
     then, if any control remains, the whole text is wrapped in FSI…PDI, so
     it is laid out on its own whatever its first strong character is.
     """
+    balanced = _balance_bidi(text)
+    return FSI + balanced + PDI if any(ch in _BIDI for ch in balanced) else balanced
+
+
+def _balance_bidi(text: str) -> str:
     if not any(ch in _BIDI for ch in text):
         return text
     out: list[str] = []
@@ -85,7 +90,7 @@ def isolate_bidi(text: str) -> str:
         out.append(ch)
     for kind in reversed(stack):
         out.append(PDF if kind == "e" else PDI)
-    return FSI + "".join(out) + PDI
+    return "".join(out)
 
 
 def one_line(text: str | None, *, limit: int = MAX_LINE) -> str:
@@ -94,11 +99,12 @@ def one_line(text: str | None, *, limit: int = MAX_LINE) -> str:
         return ""
     if len(text) > limit * 4:  # bound the work below on absurd input
         text = text[: limit * 4]
-    text = _C1.sub("", _BREAKS.sub(" ", xml_text(text)))
-    text = " ".join(text.split())
+    text = " ".join(_C1.sub("", _BREAKS.sub(" ", xml_text(text))).split())
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
-    return isolate_bidi(text)
+    # Balance first, then tidy the spaces a dropped control may leave, then isolate.
+    text = " ".join(_balance_bidi(text).split())
+    return FSI + text + PDI if any(ch in _BIDI for ch in text) else text
 
 
 def short_hash(text: str) -> str:
