@@ -15,6 +15,7 @@ import http.client
 import io
 import os
 import re
+import socket
 import subprocess
 import threading
 import time
@@ -23,6 +24,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from preview.errors import ListenError
 from preview.rebuild import Rebuilder
 from preview.serve import CSP, Hooks, Preview, inject
 from preview.watch import ChangeFilter
@@ -266,6 +268,44 @@ def test_a_deleted_post_is_gone_from_the_preview(tmp_path):
         preview.wait_for_build(lambda b: b.number > before, timeout=30)
         assert get(preview, "/posts/second-title/")[0] == 404
         assert "Second title" not in get(preview, "/")[2]
+
+
+def test_a_template_error_names_the_template_and_line(tmp_path):
+    import shutil
+
+    theme = tmp_path / "theme"
+    shutil.copytree(REPO / "theme", theme)
+    article = theme / "templates" / "article.html"
+    lines = article.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if "{% block content %}" in line)
+    lines.insert(at + 1, "{{ article.no_such_field.at_all }}")
+    article.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    site = make_site(tmp_path / "site", {"posts/a.md": post("First title")}, extra_settings=f"THEME = {str(theme)!r}")
+    with running(site) as preview:
+        status, _, page = get(preview, "/posts/first-title/")
+        assert status == 500
+        assert f"article.html:{at + 2}: template error: UndefinedError" in page
+        # Other pages still render.
+        assert get(preview, "/")[0] == 200
+
+
+def test_the_server_answers_to_its_own_address_only(tmp_path):
+    site = make_site(tmp_path / "site", {"posts/a.md": post("First title")})
+    with running(site) as preview:
+        host, port = preview.address
+        connection = http.client.HTTPConnection(host, port, timeout=30)
+        try:
+            connection.request("GET", "/posts/first-title/", headers={"Host": f"rebound.example:{port}"})
+            response = connection.getresponse()
+            assert response.status == 421
+            assert b"First title" not in response.read()
+        finally:
+            connection.close()
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            with pytest.raises(ListenError, match="try another port"):
+                Preview(site / "siteconf.py", port=taken.getsockname()[1], out=io.StringIO())
 
 
 # --- properties ------------------------------------------------------------------------

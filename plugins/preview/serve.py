@@ -27,7 +27,7 @@ from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 from .errors import ListenError
-from .rebuild import Build, Rebuilder, watch_roots
+from .rebuild import Build, Rebuilder, describe, watch_roots
 from .watch import ChangeFilter, Watcher
 
 PREFIX = "/__preview/"
@@ -73,9 +73,15 @@ class Preview:
         try:
             self.httpd = _Server((bind, int(port)), _Handler)
         except OSError as error:
+            self.rebuilder.close()
             raise ListenError(bind, int(port), error.strerror or str(error)) from None
         self.httpd.preview = self
         self.address = self.httpd.server_address[:2]
+        # Only this server's own names: a page on another site that points a
+        # name of its own at 127.0.0.1 (DNS rebinding) gets nothing.
+        real_port = self.address[1]
+        self.hosts = {f"{name}:{real_port}" for name in (self.address[0], "127.0.0.1", "localhost", "[::1]")}
+        self.any_host = bind in ("0.0.0.0", "::", "")
 
     @property
     def url(self) -> str:
@@ -144,12 +150,23 @@ class Preview:
             return self.last
 
     def resolve(self, key: str) -> tuple[Path | None, Build | None]:
-        """The file to send for `key` (relative path), rendered if needed, and the build it is from."""
+        """The file to send for `key` (relative path), rendered if needed, and the build it is from.
+
+        A page that fails to render (a template error) comes back as a
+        failed build naming the template's file and line.
+        """
         with self.lock:  # waits for a build in progress
             build = self.last
             if self.rebuilder.is_gone(key):
                 return None, build
-            self.rebuilder.render(key)
+            try:
+                self.rebuilder.render(key)
+            except Exception as error:  # noqa: BLE001 - shown to the writer, the preview keeps serving
+                problems = describe(error)
+                for line in problems:
+                    print(line, file=self.out, flush=True)
+                number = build.number if build else 0
+                return None, Build(number, frozenset(), problems=problems, printed=True)
             path = self.rebuilder.output_path / key
             return (path if path.is_file() else None), build
 
@@ -174,6 +191,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.do_GET(head=True)
 
     def do_GET(self, head: bool = False):  # noqa: N802
+        if not self.preview.any_host and self.headers.get("Host", "") not in self.preview.hosts:
+            return self._send(421, "text/plain; charset=utf-8", b"this preview answers to its own address only", head)
         path = unquote(urlsplit(self.path).path)
         if path == PREFIX + "reload.js":
             return self._send(200, "text/javascript; charset=utf-8", RELOAD_JS, head)
