@@ -42,6 +42,21 @@
       <xsl:otherwise><xsl:value-of select="/rss/channel/link"/></xsl:otherwise>
     </xsl:choose>
   </xsl:variable>
+  <!-- The site's root, for the icon and the subscribe page. Not $home: a
+       section's feed (the digest's) links back to its section. The feed
+       names this file in its xml-stylesheet instruction as
+       {SITEURL}/theme/feed.xsl (plugins/chapter/feeds.py), so the root is
+       what comes before theme/feed.xsl there. -->
+  <xsl:variable name="stylesheet-href"
+    select="substring-after(/processing-instruction('xml-stylesheet'), 'href=&quot;')"/>
+  <xsl:variable name="site">
+    <xsl:choose>
+      <xsl:when test="contains($stylesheet-href, 'theme/feed.xsl&quot;')">
+        <xsl:value-of select="substring-before($stylesheet-href, 'theme/feed.xsl&quot;')"/>
+      </xsl:when>
+      <xsl:otherwise><xsl:value-of select="$home"/></xsl:otherwise>
+    </xsl:choose>
+  </xsl:variable>
 
   <xsl:template match="/">
     <html lang="en">
@@ -50,7 +65,7 @@
         <meta name="viewport" content="width=device-width, initial-scale=1"/>
         <meta name="color-scheme" content="light dark"/>
         <title><xsl:value-of select="$title"/> (web feed)</title>
-        <link rel="icon" type="image/svg+xml" href="{$home}theme/favicon.svg"/>
+        <link rel="icon" type="image/svg+xml" href="{$site}theme/favicon.svg"/>
         <style>
           :root { --bg: #fbf9f4; --surface: #fff; --text: #1f1c18; --muted: #57514a; --rule: #ddd6ca; --accent: #a1251b; --focus: #1a56db; }
           @media (prefers-color-scheme: dark) {
@@ -84,7 +99,7 @@
               <xsl:if test="normalize-space($home)">
                 <a href="{$home}">Back to the website</a> ·
               </xsl:if>
-              <a href="{$home}subscribe/">Every feed the site publishes</a>
+              <a href="{$site}subscribe/">Every feed the site publishes</a>
             </p>
           </section>
           <h2>Latest entries</h2>
