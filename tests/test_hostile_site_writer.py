@@ -271,3 +271,58 @@ def test_the_content_security_policy_stops_markup_that_slipped_past_every_check(
     refused = sorted(url for url, reason in state["blocked"] if "csp" in (reason or "").lower())
     assert refused == tried, (tried, state["blocked"])
     assert Counting.hits == []
+
+
+# --- full excerpts stay in the column ---------------------------------------------------------
+
+WIDE_EXCERPT = (
+    "<table><tr>" + "".join(f"<th>Heading {n}</th>" for n in range(30)) + "</tr><tr>"
+    + "".join(f"<td>value{n}</td>" for n in range(30)) + "</tr></table>"
+    + "<ul><li>level" * 40 + "</li></ul>" * 40
+    + "<blockquote>quote" * 40 + "</blockquote>" * 40
+    + "<dl><dd>term" * 20 + "</dd></dl>" * 20
+    + "<p>" + "Unbreakable" * 40 + "</p><pre>" + "x" * 300 + "</pre>"
+    + '<img src="/theme/favicon.svg" width="3000" height="10" alt="a very wide picture">'
+)
+
+
+@pytest.mark.browser
+def test_full_excerpt_markup_stays_inside_the_issue_page_at_320_px(built_site, tmp_path):
+    """What a full-excerpt issue may carry from another site, in every excerpt of a
+    real issue page: a 30-column table made a page 10,339 px wide before."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch_chromium
+
+    import shutil
+
+    output = tmp_path / "output"
+    shutil.copytree(built_site, output)
+    issue_page = sorted((output / "digest").glob("*/index.html"))[-1]
+    html = issue_page.read_text(encoding="utf-8")
+    html, count = re.subn(r'(<div class="digest-item-excerpt">)', lambda m: m.group(1) + WIDE_EXCERPT, html)
+    assert count >= 2, "no excerpt on the sample issue page"
+    issue_page.write_text(html, encoding="utf-8")
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(output)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/" + issue_page.parent.relative_to(output).as_posix() + "/"
+    try:
+        with sync_playwright() as p:
+            browser = launch_chromium(p)
+            try:
+                page = browser.new_page(viewport={"width": 320, "height": 700})
+                page.goto(url, wait_until="load")
+                result = page.evaluate("""() => ({
+                    scrollWidth: document.documentElement.scrollWidth,
+                    tableBox: document.querySelector('.digest-item-excerpt table').getBoundingClientRect().right,
+                    tableScrolls: (t => t.scrollWidth > t.clientWidth)(document.querySelector('.digest-item-excerpt table')),
+                    text: document.querySelector('.digest-item-excerpt').innerText,
+                })""")
+            finally:
+                browser.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert result["scrollWidth"] <= 320, result["scrollWidth"]
+    assert result["tableBox"] <= 320 and result["tableScrolls"]  # the table scrolls in its own box
+    assert "value29" in result["text"] and "level" in result["text"]  # nothing was cut
