@@ -326,3 +326,18 @@ def test_full_excerpt_markup_stays_inside_the_issue_page_at_320_px(built_site, t
     assert result["scrollWidth"] <= 320, result["scrollWidth"]
     assert result["tableBox"] <= 320 and result["tableScrolls"]  # the table scrolls in its own box
     assert "value29" in result["text"] and "level" in result["text"]  # nothing was cut
+
+
+def test_titles_are_escaped_once_entities_writers_type_included(tmp_path):
+    site = make_site(tmp_path / "site", {
+        "posts/tom.md": post("Tom &amp; Jerry <b>x</b> & 5 &lt; 6", Summary="Rent &amp; wages <em>now</em>"),
+    })
+    result = build(site)
+    assert result.returncode == 0, result.output
+    html = next((site / "output" / "posts").glob("*/index.html")).read_text(encoding="utf-8")
+    h1 = re.search(r'<h1 class="article-title">(.*?)</h1>', html).group(1)
+    assert h1 == "Tom &amp; Jerry x &amp; 5 &lt; 6"  # shows "Tom & Jerry x & 5 < 6": no <b>, no &amp;amp;
+    listing = (site / "output" / "index.html").read_text(encoding="utf-8")
+    assert ">Tom &amp; Jerry x &amp; 5 &lt; 6</a>" in listing
+    assert "Rent &amp; wages <em>now</em>" in listing  # the summary keeps its emphasis
+    assert "&amp;amp;" not in html + listing
