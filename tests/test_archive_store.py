@@ -12,7 +12,7 @@ from digest import archive as archive_module
 from digest.archive import SCHEMA_VERSION, Archive
 from digest.errors import ArchiveError
 from digest.parse import parse_feed
-from digest.models import FeedEntry, Source
+from digest.models import Enclosure, FeedEntry, Source
 
 UTC = timezone.utc
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
@@ -96,11 +96,32 @@ def test_store_counts_new_updated_and_never_deletes(tmp_path):
 
 
 def test_categories_enclosures_round_trip(tmp_path):
-    parsed = parse_feed((FEEDS / "wordpress.xml").read_bytes(), url=SOURCE.feed_url)
+    # Values written here, so the comparison cannot pass on two empty sides:
+    # order kept, separators and non-ASCII inside a category, an enclosure
+    # with unknown type and length, and an entry with none of either.
+    rich = entry(
+        "rich",
+        categories=("Mutual Aid", "Food, Housing; Rent", "Vivienda", "Naïve \"quoted\""),
+        enclosures=(
+            Enclosure("https://harbor-city.example.org/flyer.pdf", "application/pdf", 48213),
+            Enclosure("https://harbor-city.example.org/talk.mp3", None, None),
+        ),
+        image_url="https://harbor-city.example.org/pantry.jpg",
+    )
+    bare = entry("bare")
+    parsed = parse_feed((FEEDS / "wordpress.xml").read_bytes(), url=SOURCE.feed_url).entries
+    # The fixture feed must carry what this test round-trips, or the loop below proves nothing.
+    assert any(e.categories for e in parsed) and any(e.enclosures for e in parsed)
+    assert any(e.image_url for e in parsed) and any(e.content_html for e in parsed)
     with Archive(tmp_path / "a.sqlite") as archive:
-        archive.store_entries(SOURCE, parsed.entries, fetched_at=datetime.now(UTC))
+        archive.store_entries(SOURCE, [rich, bare, *parsed], fetched_at=datetime.now(UTC))
         stored = {e.key: e for e in archive.entries_for(SOURCE.feed_url)}
-    for original in parsed.entries:
+    assert stored["rich"].categories == rich.categories
+    assert stored["rich"].enclosures == rich.enclosures
+    assert stored["rich"].image_url == rich.image_url
+    assert (stored["bare"].categories, stored["bare"].enclosures, stored["bare"].image_url) == ((), (), None)
+    assert set(stored) == {"rich", "bare"} | {e.key for e in parsed}
+    for original in parsed:
         again = stored[original.key]
         for name in ("title", "link", "author", "published", "updated", "summary_html", "content_html",
                      "categories", "enclosures", "image_url", "guid"):
