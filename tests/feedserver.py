@@ -209,6 +209,10 @@ class _Server(ThreadingHTTPServer):
 
 
 class FeedServer:
+    # Started servers, so a test site can let compose fetch images from them
+    # (compose refuses loopback addresses unless DIGEST_IMAGE_ALLOW_HOSTS lists them).
+    running: set = set()
+
     """A threaded HTTP server on loopback, with routes set per path."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, root: Path | None = None, latency: float = 0.0):
@@ -231,9 +235,11 @@ class FeedServer:
         self._server.owner = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
+        FeedServer.running.add(self)
         return self
 
     def stop(self) -> None:
+        FeedServer.running.discard(self)
         self._stopping.set()  # releases hanging and trickling handlers
         if self._server is not None:
             self._server.shutdown()

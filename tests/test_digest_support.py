@@ -36,6 +36,7 @@ class Site:
         self.write_conf(**settings)
 
     def write_conf(self, **settings) -> None:
+        self._settings = dict(settings)
         lines = [
             "import sys",
             f"sys.path.insert(0, {str(REPO)!r})",
@@ -59,6 +60,13 @@ class Site:
         return self.content / "digests" / f"{month}.md"
 
     def digest(self, month: str, *, force: bool = False) -> tuple[int, str]:
+        from tests.feedserver import FeedServer
+
+        if FeedServer.running and "DIGEST_IMAGE_ALLOW_HOSTS" not in self._settings:
+            # The fixture "other sites" are loopback servers: let compose fetch their images.
+            ports = sorted(f"127.0.0.1:{server.port}" for server in FeedServer.running)
+            self.write_conf(**self._settings, DIGEST_IMAGE_ALLOW_HOSTS=ports)
+            del self._settings["DIGEST_IMAGE_ALLOW_HOSTS"]
         out = io.StringIO()
         with redirect_stdout(out):
             code = digest_cli.digest(self.root, self.conf, month=month, archive=str(self.archive), force=force)
@@ -132,6 +140,14 @@ def png(width: int = 4, height: int = 3, colour=(200, 30, 30)) -> bytes:
 
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", raw) + chunk(b"IEND", b""))
+
+
+def same_picture(path: Path, data: bytes) -> bool:
+    """Whether the stored copy shows the served picture: same size and pixels (compose re-encodes)."""
+    from PIL import Image
+
+    with Image.open(path) as stored, Image.open(io.BytesIO(data)) as served:
+        return stored.size == served.size and stored.convert("RGB").tobytes() == served.convert("RGB").tobytes()
 
 
 def utc(*args) -> datetime:
