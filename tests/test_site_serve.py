@@ -26,7 +26,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from preview.errors import ListenError
 from preview.rebuild import Rebuilder
-from preview.serve import CSP, Hooks, Preview, inject
+from preview.serve import CSP, Hooks, Preview, inject, page_hash
 from preview.watch import ChangeFilter
 from test_site_support import PYTHON, REPO, build, make_site, post, statement
 
@@ -229,6 +229,26 @@ def test_html_gets_the_reload_script_and_nothing_else_does(tmp_path):
             assert b"__preview" not in path.read_bytes(), path
 
 
+def test_only_pages_that_changed_ask_to_reload(tmp_path):
+    site = make_site(tmp_path / "site", {"posts/a.md": post("First title", body="A words."),
+                                         "statements/s.md": statement("A statement", body="S words.")})
+    with running(site) as preview:
+        def asked(path):
+            status, _, text = get(preview, f"/__preview/hash?path={path}")
+            assert status == 200
+            return text
+
+        _, _, page = get(preview, "/posts/first-title/")
+        shown = re.search(r'data-hash="([0-9a-f]+)"', page).group(1)
+        assert asked("/posts/first-title/") == shown
+        other = asked("/statements/a-statement/")
+        before = preview.current().number
+        save(site / "content" / "posts" / "a.md", post("First title", body="New A words."))
+        preview.wait_for_build(lambda b: b.number > before, timeout=30)
+        assert asked("/posts/first-title/") != shown
+        assert asked("/statements/a-statement/") == other
+
+
 def test_an_invalid_save_shows_the_error_in_the_browser_until_the_next_good_save(tmp_path, capsys):
     site = make_site(tmp_path / "site", {"posts/a.md": post("First title", body="Good words.")})
     source = site / "content" / "posts" / "a.md"
@@ -316,8 +336,8 @@ _html_text = st.lists(st.sampled_from(list("abc<>/ \n") + ["</head>", "</HEAD>",
 @given(_html_text, st.integers(min_value=0, max_value=10**6))
 def test_inject_adds_one_script_and_keeps_the_page(text, number):
     body = text.encode()
-    out = inject(body, number)
-    tag = f'<script src="/__preview/reload.js" data-build="{number}" defer></script>'.encode()
+    out = inject(body, number, page_hash(body))
+    tag = f'<script src="/__preview/reload.js" data-build="{number}" data-hash="{page_hash(body)}" defer></script>'.encode()
     lower = body.lower()
     if b"</head>" in lower or b"</body>" in lower:
         assert out.count(tag) == body.count(tag) + 1

@@ -5,7 +5,8 @@
   so it never shows a page older than the last save it could have seen.
 - HTML responses get `<script src="/__preview/reload.js">` before
   `</head>`; the script listens to `/__preview/events` (server-sent events)
-  and reloads the page when a build finishes. Both exist only here.
+  and, when a build finishes, asks `/__preview/hash` whether its page
+  changed, and reloads it if so. All three exist only here.
 - While the content is invalid, every page is an error page listing the
   same `file:line: problem, how to fix it` lines as the terminal (escaped);
   the next good build replaces it.
@@ -13,6 +14,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import mimetypes
 import os
@@ -24,7 +26,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from .errors import ListenError
 from .rebuild import Build, Rebuilder, describe, watch_roots
@@ -171,6 +173,16 @@ class Preview:
             return (path if path.is_file() else None), build
 
 
+@dataclass
+class _Answer:
+    status: int
+    body: bytes
+    ctype: str = "text/html; charset=utf-8"
+    html: bool = False
+    build: Build | None = None
+    location: str = ""
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -193,16 +205,33 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self, head: bool = False):  # noqa: N802
         if not self.preview.any_host and self.headers.get("Host", "") not in self.preview.hosts:
             return self._send(421, "text/plain; charset=utf-8", b"this preview answers to its own address only", head)
-        path = unquote(urlsplit(self.path).path)
+        url = urlsplit(self.path)
+        path = unquote(url.path)
         if path == PREFIX + "reload.js":
             return self._send(200, "text/javascript; charset=utf-8", RELOAD_JS, head)
         if path == PREFIX + "error.css":
             return self._send(200, "text/css; charset=utf-8", ERROR_CSS, head)
         if path == PREFIX + "events":
             return self._events()
+        if path == PREFIX + "hash":
+            # What the page at ?path= would show now: the reload script asks
+            # after each build and reloads only if its page changed.
+            asked = parse_qs(url.query).get("path", ["/"])[0]
+            answer = self._lookup(asked)
+            digest = page_hash(answer.body) if answer.html else "-"
+            return self._send(200, "text/plain; charset=utf-8", digest.encode(), head)
+        answer = self._lookup(path)
+        if answer.status == 301:
+            return self._redirect(answer.location)
+        if answer.html:
+            return self._send_html(answer.status, answer.body, answer.build, head)
+        return self._send(answer.status, answer.ctype, answer.body, head)
+
+    def _lookup(self, path: str) -> _Answer:
+        """What to answer for a site path, before the reload script is added."""
         clean = posixpath.normpath(path)
         if ".." in clean.split("/") or "\x00" in clean:
-            return self._send(400, "text/plain; charset=utf-8", b"bad path", head)
+            return _Answer(400, b"bad path", "text/plain; charset=utf-8")
         key = clean.lstrip("/")
         if path.endswith("/") or key == "":
             key = posixpath.join(key, "index.html") if key else "index.html"
@@ -210,21 +239,21 @@ class _Handler(BaseHTTPRequestHandler):
         if file is None and not path.endswith("/"):
             folder, _ = self.preview.resolve(posixpath.join(key, "index.html"))
             if folder is not None:
-                return self._redirect(path + "/")
+                return _Answer(301, b"", "", location=path + "/")
         is_html = file is None or file.suffix in (".html", ".htm")
         if build is not None and not build.ok and is_html:
-            return self._send_html(500, _error_page(build), build, head)
+            return _Answer(500, _error_page(build), html=True, build=build)
         if file is None:
             missing, _ = self.preview.resolve("404.html")
             body = missing.read_bytes() if missing else b"<!doctype html><title>Not found</title><h1>Not found</h1>"
-            return self._send_html(404, body, build, head)
+            return _Answer(404, body, html=True, build=build)
         body = file.read_bytes()
         if is_html:
-            return self._send_html(200, body, build, head)
+            return _Answer(200, body, html=True, build=build)
         ctype = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         if ctype.startswith("text/") or ctype in ("application/xml", "application/javascript", "image/svg+xml"):
             ctype += "; charset=utf-8"
-        return self._send(200, ctype, body, head)
+        return _Answer(200, body, ctype)
 
     # --- responses ---
 
@@ -243,7 +272,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send_html(self, status: int, body: bytes, build: Build | None, head: bool):
         number = build.number if build else 0
-        body = inject(body, number)
+        body = inject(body, number, page_hash(body))
         self._send(status, "text/html; charset=utf-8", body, head, {"Content-Security-Policy": CSP})
 
     def _redirect(self, location: str):
@@ -283,9 +312,13 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
 
-def inject(body: bytes, build_number: int) -> bytes:
+def page_hash(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()[:20]
+
+
+def inject(body: bytes, build_number: int, digest: str = "") -> bytes:
     """The reload script, before </head> (or </body>); a page with neither is left alone."""
-    tag = f'<script src="{PREFIX}reload.js" data-build="{build_number}" defer></script>'.encode()
+    tag = f'<script src="{PREFIX}reload.js" data-build="{build_number}" data-hash="{digest}" defer></script>'.encode()
     lower = body.lower()
     for marker in (b"</head>", b"</body>"):
         at = lower.find(marker)
