@@ -114,23 +114,26 @@ class Preview:
         with self.lock:
             with self.changed:
                 self.building = True
+            build = None
             try:
                 build = self.rebuilder.build(changed, upto)
             finally:
+                # Still under the lock: no request sees the new pages with the
+                # old build's state (an error page from before, say).
                 with self.changed:
                     self.building = False
+                    if build is not None:
+                        self.last = build
+                    self.changed.notify_all()
         if not build.ok:
             if not build.printed:
                 for line in build.problems:
                     print(line, file=self.out)
             print("The browser shows these problems; fix the file and save.", file=self.out, flush=True)
-        with self.changed:
-            self.last = build
-            self.changed.notify_all()
         return build
 
     def wait_for_build(self, predicate: Callable[[Build], bool], timeout: float = 30.0) -> Build:
-        """The first finished build (latest first) for which predicate holds; AssertionError on timeout."""
+        """The last finished build once predicate holds for it; TimeoutError after `timeout` seconds."""
         with self.changed:
             if not self.changed.wait_for(lambda: self.last is not None and predicate(self.last), timeout):
                 raise TimeoutError(f"no build matched within {timeout} s")
