@@ -171,7 +171,10 @@ def test_preview_pages_are_the_full_builds_pages(tmp_path):
              for n in range(14)}
     files["posts/draft.md"] = post("A draft", Status="draft")
     files["statements/s.md"] = statement("A statement", signed="steering-committee")
-    site = make_site(tmp_path / "site", files)
+    # Every plugin of the project: Pelican's signals are process-wide, so an in-process
+    # preview in a test worker where another test loaded the digest plugin would otherwise
+    # write its pages too, and the comparison would be about test order, not the preview.
+    site = make_site(tmp_path / "site", files, extra_settings='\nPLUGINS = ["chapter", "digest", "digest_email"]')
     full = build(site, tmp_path / "full")
     assert full.returncode == 0, full.output
 
@@ -191,8 +194,15 @@ def test_preview_pages_are_the_full_builds_pages(tmp_path):
     for rel in ("page/2/index.html", "groups/sanctuary-city/index.html", "feeds/all.atom.xml",
                 "drafts/posts/a-draft/index.html"):
         assert Path(rel) in got
+    def settled(rel, data: bytes) -> bytes:
+        # A digest feed with no issue yet is dated by the clock of the build that wrote it.
+        if rel.name.startswith("digest.") and b"<entry>" not in data and b"<item>" not in data:
+            return re.sub(rb"<(updated|lastBuildDate)>[^<]*</\1>", b"", data)
+        return data
+
     for rel in sorted(expected):
-        assert (rebuilder.output_path / rel).read_bytes() == (tmp_path / "full" / rel).read_bytes(), rel
+        assert settled(rel, (rebuilder.output_path / rel).read_bytes()) == \
+            settled(rel, (tmp_path / "full" / rel).read_bytes()), rel
     # The preview wrote into its own folder, not the site's output/.
     assert not (site / "output").exists()
 
