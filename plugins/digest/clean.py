@@ -19,6 +19,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import nh3
 
+from .textfield import one_line, xml_text
+
 logger = logging.getLogger(__name__)
 
 # --- The allow-list ----------------------------------------------------------
@@ -359,7 +361,7 @@ def sanitise(fragment: str | None, *, base: str | None = None, image_src=None, w
                             attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES, link_rel=None)
         why = why or f"more than {limits.max_chars_out:,} characters once cleaned"
     _report(warn, why)
-    return cleaned.strip()
+    return xml_text(cleaned).strip()
 
 
 def image_sources(fragment: str | None, *, base: str | None = None) -> list[str]:
@@ -436,14 +438,15 @@ def to_text(fragment: str | None) -> str:
     cleaned = nh3.clean(fragment, tags=ALLOWED_TAGS - {"img"}, clean_content_tags=DROP_WITH_CONTENT)
     parser.feed(cleaned[: HTML_LIMITS.max_chars_out])
     parser.close()
-    text = "".join(parser.parts)
+    text = xml_text("".join(parser.parts))
     paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
     return "\n\n".join(p for p in paragraphs if p)
 
 
 def plain_title(text: str | None) -> str:
-    """A title or name as one line of text (markup in it is shown, not run)."""
-    return " ".join((text or "").split())
+    """A title or name as one line of XML-safe text (markup in it is shown,
+    not run); also for text archived before parse normalised it."""
+    return one_line(text, limit=2000)
 
 
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
