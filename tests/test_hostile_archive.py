@@ -67,3 +67,19 @@ def test_an_intact_archive_is_not_called_damaged(tmp_path):
     with Archive(path) as archive:
         assert archive.entries_between(datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)) == []
         assert archive._damage(sqlite3.DatabaseError("database disk image is malformed")) is None
+
+
+def test_invoke_sources_on_a_damaged_archive_exits_2_without_a_traceback(tmp_path, capsys):
+    from digest import cli as digest_cli
+
+    site = Site(tmp_path)
+    site.archive.parent.mkdir(parents=True)
+    damaged_archive(site.archive)
+    opml = site.content / "digest" / "sources.opml"
+    opml.write_text('<?xml version="1.0"?><opml version="2.0"><head><title>s</title></head><body>'
+                    '<outline text="Harbor City Chapter" type="rss" xmlUrl="https://harbor-city.example.org/feed/"/>'
+                    "</body></opml>", encoding="utf-8")
+    code = digest_cli.sources(site.root, site.conf, sources=str(opml), archive=str(site.archive))
+    out = capsys.readouterr().out
+    assert code == 2, out
+    assert ADVICE in " ".join(out.split()) and "Traceback" not in out

@@ -212,10 +212,14 @@ def _health(root: Path, conf: Path, sources, archive) -> int:
         return 2
     dead_after = float(settings.get("DIGEST_DEAD_AFTER_DAYS") or DEFAULT_DEAD_AFTER_DAYS)
     tz = _site_tz(settings)
-    with store:
-        health = store.sources_health(source_list, dead_after_days=dead_after)
-        listed = {s.feed_url for s in source_list}
-        retired = [h for h in store.sources_health(dead_after_days=dead_after) if h.source.feed_url not in listed]
+    try:
+        with store:
+            health = store.sources_health(source_list, dead_after_days=dead_after)
+            listed = {s.feed_url for s in source_list}
+            retired = [h for h in store.sources_health(dead_after_days=dead_after) if h.source.feed_url not in listed]
+    except DigestError as error:  # a damaged archive: the message says what to do
+        console.print(f"error: {error}")
+        return 2
     table = Table(title=f"{len(source_list)} sources in {sources_path} (times in {tz})")
     for column in ("Source", "Last attempt", "Last success", "Status or error", "Failures", "Entries", "Newest entry"):
         table.add_column(column, justify="right" if column in ("Failures", "Entries") else "left")
