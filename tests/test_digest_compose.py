@@ -469,3 +469,31 @@ def test_store_entries_directly_with_timestamps(site):
                               fetched_at=utc(2025, 3, 10))
     assert site.digest("2025-03")[0] == 0
     assert "Stored directly" in items_by_title(site, "2025-03")
+
+
+def test_an_earlier_copy_on_another_host_never_displaces_the_original(site, server):
+    when = utc(2025, 3, 10, 18)
+    server.route("/hc.xml", body=rss("Harbor City Chapter", "https://harbor-city.example.org/", [
+        {"title": "Crane operators vote to strike", "link": "https://harbor-city.example.org/2025/03/strike-vote/",
+         "guid": "harbor-city-post-1010", "date": when, "description": "<p>The real story, by the strikers.</p>"},
+    ]))
+    # Another "chapter" copies it a day earlier, under the same GUID and title but its own address.
+    server.route("/copy.xml", body=rss("Quayside Chapter", "https://quayside.example.com/", [
+        {"title": "Crane operators vote to strike", "link": "https://quayside.example.com/strike/",
+         "guid": "harbor-city-post-1010", "date": when - timedelta(days=1),
+         "description": "<p>A rewritten copy with a donate link.</p>"},
+    ]))
+    fetch(site.archive, [
+        source(server, "/hc.xml", "Harbor City Chapter", "https://harbor-city.example.org/"),
+        source(server, "/copy.xml", "Quayside Chapter", "https://quayside.example.com/"),
+    ])
+    assert site.digest("2025-03")[0] == 0
+    items = [i for i in read_issue(site.issue_path("2025-03"), site.digest_settings()).items
+             if i.title == "Crane operators vote to strike"]
+    original = [i for i in items if i.source_title == "Harbor City Chapter"]
+    # The original keeps its own link, excerpt and source; in doubt, the copy is listed apart.
+    assert len(original) == 1
+    assert original[0].link == "https://harbor-city.example.org/2025/03/strike-vote/"
+    assert "The real story, by the strikers." in original[0].excerpt_html
+    assert "Quayside Chapter" not in original[0].also_in
+    assert {i.source_title for i in items} == {"Harbor City Chapter", "Quayside Chapter"}
