@@ -319,6 +319,30 @@ def test_a_template_error_names_the_template_and_line(tmp_path):
         assert get(preview, "/")[0] == 200
 
 
+def test_a_broken_settings_file_is_an_error_not_a_traceback(tmp_path, capsys):
+    from preview.cli import serve
+
+    site = make_site(tmp_path / "site", {"posts/a.md": post("First title")})
+    conf = site / "siteconf.py"
+    good = conf.read_text(encoding="utf-8")
+    with running(site) as preview:
+        before = preview.current().number
+        conf.write_text(good + "\nDEFAULT_PAGINATION = (\n", encoding="utf-8")
+        failed = preview.wait_for_build(lambda b: b.number > before, timeout=30)
+        assert failed.problems and failed.problems[0].startswith(f"{conf}: cannot read the settings (SyntaxError")
+        status, _, page = get(preview, "/posts/first-title/")
+        assert status == 500 and "cannot read the settings" in page
+        conf.write_text(good, encoding="utf-8")
+        fixed = preview.wait_for_build(lambda b: b.number > failed.number, timeout=30)
+        assert fixed.ok and get(preview, "/posts/first-title/")[0] == 200
+
+    conf.write_text("DEFAULT_PAGINATION = (\n", encoding="utf-8")
+    capsys.readouterr()
+    assert serve(site, conf, port=0) == 1
+    err = capsys.readouterr().err
+    assert f"{conf}: cannot read the settings (SyntaxError" in err and "Traceback" not in err
+
+
 def test_the_server_answers_to_its_own_address_only(tmp_path):
     site = make_site(tmp_path / "site", {"posts/a.md": post("First title")})
     with running(site) as preview:

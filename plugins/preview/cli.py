@@ -32,6 +32,9 @@ def serve(root: Path, conf: Path, *, port: int = 8000, bind: str = "127.0.0.1", 
         preview.run()
     except KeyboardInterrupt:
         return 0
+    except PreviewError as error:
+        print(error, file=sys.stderr)
+        return 1
     finally:
         preview.stop()
     return 0

@@ -12,3 +12,11 @@ class ListenError(PreviewError):
 
     def __init__(self, bind: str, port: int, reason: str):
         super().__init__(f"cannot listen on {bind}:{port} ({reason}); try another port, e.g. --port {port + 1 if port else 8001}")
+
+
+class SettingsError(PreviewError):
+    """The settings file cannot be read; the message names it and the reason."""
+
+
+class WatchError(PreviewError):
+    """The file watcher cannot start or stopped; the message says what to do."""

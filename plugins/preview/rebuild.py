@@ -38,6 +38,8 @@ from pelican.paginator import Paginator
 from pelican.settings import read_settings
 from pelican.writers import FileOverwriteFailedError, Writer
 
+from .errors import SettingsError
+
 # Settings the preview changes (its output folder aside).
 PREVIEW_OVERRIDES = {
     "CACHE_CONTENT": True,
@@ -72,6 +74,9 @@ def load_settings(conf: Path, template_cache: BytecodeCache | None = None) -> di
     was_disabled, quiet.disabled = quiet.disabled, True
     try:
         settings = read_settings(str(conf))
+    except Exception as error:  # noqa: BLE001 - a settings file can raise anything
+        raise SettingsError(f"{conf}: cannot read the settings ({type(error).__name__}: {error}); "
+                            "fix the file and save it again") from None
     finally:
         quiet.disabled = was_disabled
     settings.update(PREVIEW_OVERRIDES)
@@ -296,15 +301,17 @@ class Rebuilder:
         self.number += 1
         began = time.perf_counter()
         build = Build(self.number, frozenset(changed), upto=upto)
-        self._forget(set(changed))
         # Pelican hides a warning it has shown once; each build should say
         # its own (e.g. "scheduled: ...") again.
         LimitFilter._raised_messages.clear()
         LimitFilter._group_count.clear()
         try:
+            self._forget(set(changed))
             if self.pelican is None:
                 self.pelican = PreviewPelican(self.settings, after_read=self.after_read)
             self.pelican.run()
+        except SettingsError as error:
+            build.problems = [str(error)]
         except Exception as error:  # noqa: BLE001 - shown to the writer, the preview keeps serving
             from chapter.errors import ContentError
 

@@ -67,6 +67,7 @@ class Preview:
         self.last: Build | None = None
         self.building = False
         self.stopping = threading.Event()
+        self._serving = False
         settings = self.rebuilder.settings
         roots = watch_roots(settings, conf)
         excluded = [str(self.rebuilder.output_path), settings.get("OUTPUT_PATH", ""), settings.get("CACHE_PATH", "")]
@@ -96,6 +97,7 @@ class Preview:
         """Watch (first, so no save is missed), serve, and build once."""
         self.watcher.start()
         threading.Thread(target=self.httpd.serve_forever, name="preview-http", daemon=True).start()
+        self._serving = True
         self.rebuilder.start_fresh()
         self._build(set(), self.watcher.taken)
         return self
@@ -144,7 +146,8 @@ class Preview:
         with self.changed:
             self.changed.notify_all()
         self.watcher.stop()
-        self.httpd.shutdown()
+        if self._serving:  # shutdown() waits for serve_forever, which may never have started
+            self.httpd.shutdown()
         self.httpd.server_close()
         self.rebuilder.close()
 
@@ -189,6 +192,12 @@ class _Answer:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def handle_error(self, request, client_address):
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            return  # the browser went away mid-answer: a reload, a closed tab
+        print(f"preview: a request failed ({type(error).__name__}: {error})", file=sys.stderr, flush=True)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterable
 from watchfiles import DefaultFilter
 from watchfiles.main import RustNotify  # what watchfiles.watch() drives; public in watchfiles.main
 
+from .errors import WatchError
+
 # Editors' swap and backup files, VCS folders…: watchfiles' own defaults.
 _IGNORE_DIRS = frozenset(DefaultFilter.ignore_dirs)
 _IGNORE_ENTITIES = tuple(re.compile(p) for p in DefaultFilter.ignore_entity_patterns)
@@ -102,7 +104,13 @@ class Watcher:
     def start(self) -> Watcher:
         # Created here, not in the thread: once start() returns, the OS
         # watches are in place, so a save right after it is seen.
-        self._notify = RustNotify(self.paths, False, False, 300, True, False)
+        try:
+            self._notify = RustNotify(self.paths, False, False, 300, True, False)
+        except (OSError, RuntimeError) as error:
+            raise WatchError(
+                f"cannot watch {', '.join(self.paths)} for changes ({error}); on Linux, raise the limit with "
+                "`sudo sysctl fs.inotify.max_user_watches=524288`, or close other programs that watch files"
+            ) from None
         self._thread = threading.Thread(target=self._run, name="preview-watch", daemon=True)
         self._thread.start()
         return self
@@ -125,9 +133,10 @@ class Watcher:
                     self._cond.notify_all()
                 if self.on_changes is not None:
                     self.on_changes(paths, seq)
-        except BaseException as error:  # noqa: BLE001 - reported by take()
+        except Exception as error:  # noqa: BLE001 - reported by take()
             with self._cond:
-                self.error = error
+                self.error = WatchError(f"the file watcher stopped ({type(error).__name__}: {error}); "
+                                        "saves are no longer seen: stop and start `invoke serve` again")
                 self._cond.notify_all()
         finally:
             self._notify.close()
