@@ -108,6 +108,16 @@ def line(label: str, value: str, target: str, ok: bool) -> None:
     print(f"  {label:<44} {value:>14}   target {target:<10} {'OK' if ok else 'MISSED'}")
 
 
+def serve_feeds(servers) -> list[str]:
+    """Route SOURCES feeds round-robin over the loopback servers; their addresses, in order."""
+    urls = []
+    for n in range(SOURCES):
+        server = servers[n % len(servers)]
+        server.route(f"/feed{n}.xml", body=feed_body(n), etag=True, last_modified=True)
+        urls.append(server.url(f"/feed{n}.xml"))
+    return urls
+
+
 def bench_fetch(work: Path) -> None:
     import feedparser
 
@@ -117,11 +127,7 @@ def bench_fetch(work: Path) -> None:
 
     servers = [FeedServer(host=f"127.0.0.{h + 1}", latency=LATENCY).start() for h in range(HOSTS)]
     try:
-        urls = []
-        for n in range(SOURCES):
-            server = servers[n % HOSTS]
-            server.route(f"/feed{n}.xml", body=feed_body(n), etag=True, last_modified=True)
-            urls.append(server.url(f"/feed{n}.xml"))
+        urls = serve_feeds(servers)
         sources = work / "sources.opml"
         sources.write_bytes(new_opml([Source(url, f"Bench {n}") for n, url in enumerate(urls)]))
 

@@ -180,7 +180,7 @@ def summary(times: list[float], lost: int, total: int) -> tuple[float, float]:
 
 
 def bench_fetch(runs: int = 3) -> list[float]:
-    from bench_fetch import HOSTS, LATENCY, SOURCES, feed_body
+    from bench_fetch import HOSTS, LATENCY, serve_feeds
     from digest.models import Source
     from digest.sources import new_opml
     from tests.feedserver import FeedServer
@@ -188,11 +188,7 @@ def bench_fetch(runs: int = 3) -> list[float]:
     servers = [FeedServer(host=f"127.0.0.{h + 1}", latency=LATENCY).start() for h in range(HOSTS)]
     walls = []
     try:
-        urls = []
-        for n in range(SOURCES):
-            server = servers[n % HOSTS]
-            server.route(f"/feed{n}.xml", body=feed_body(n), etag=True, last_modified=True)
-            urls.append(server.url(f"/feed{n}.xml"))
+        urls = serve_feeds(servers)
         with tempfile.TemporaryDirectory(prefix="bench-preview-fetch-") as tmp:
             sources = Path(tmp) / "sources.opml"
             sources.write_bytes(new_opml([Source(url, f"Bench {n}") for n, url in enumerate(urls)]))

@@ -5,31 +5,15 @@ another host."""
 
 from __future__ import annotations
 
-import contextlib
-import io
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from preview.serve import Preview
+from test_site_serve import running
 from test_site_support import make_site, post
 from tests.browser import launch_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@contextlib.contextmanager
-def running(site: Path):
-    preview = Preview(site / "siteconf.py", port=0, out=io.StringIO())
-    preview.start()
-    loop = threading.Thread(target=preview.run, daemon=True)
-    loop.start()
-    try:
-        yield preview
-    finally:
-        preview.stop()
-        loop.join(timeout=10)
 
 
 def test_the_open_page_follows_each_save(tmp_path):
