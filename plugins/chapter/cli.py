@@ -23,7 +23,6 @@ from .validate import (
     PLACEHOLDER_BODY,
     PLACEHOLDER_NOTE_END,
     PLACEHOLDER_SUMMARY,
-    ChapterError,
     content_files,
     display_path,
     validate_site,

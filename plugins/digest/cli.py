@@ -20,7 +20,6 @@ from .errors import DigestError
 
 DEFAULT_SOURCES = "content/digest/sources.opml"
 DEFAULT_ARCHIVE = "cache/digest.sqlite"
-DEFAULT_DEAD_AFTER_DAYS = 30
 
 
 def _settings(conf: Path) -> dict:
@@ -94,7 +93,7 @@ def _load_sources(root: Path, conf: Path, sources, archive, console: Console):
 def fetch(root: Path, conf: Path, sources=None, archive=None, quiet: bool = False, **_options) -> int:
     """Fetch every source into the archive; print progress and a summary."""
     from .archive import Archive
-    from .fetch import FetchSettings, fetch_all
+    from .fetch import fetch_all
 
     console = _console()
     try:
@@ -104,7 +103,13 @@ def fetch(root: Path, conf: Path, sources=None, archive=None, quiet: bool = Fals
     if not source_list:
         console.print(f"{sources_path}: lists no sources yet; add <outline xmlUrl=…> lines (see docs/editors.md, section “The sources file”)")
         return 0
-    fetch_settings = FetchSettings.from_settings(settings)
+    from .settings import DigestSettings
+
+    try:
+        fetch_settings = DigestSettings.from_pelican(settings).fetch_settings(settings)
+    except DigestError as error:  # a bad setting, named
+        console.print(f"error: {error} (in {conf})")
+        return 2
     tz = _site_tz(settings)
     try:
         store = Archive(archive_path)
@@ -210,7 +215,13 @@ def _health(root: Path, conf: Path, sources, archive) -> int:
     except DigestError as error:
         console.print(f"error: {error}")
         return 2
-    dead_after = float(settings.get("DIGEST_DEAD_AFTER_DAYS") or DEFAULT_DEAD_AFTER_DAYS)
+    from .settings import DigestSettings
+
+    try:
+        dead_after = DigestSettings.from_pelican(settings).dead_after_days
+    except DigestError as error:  # a bad setting, named
+        console.print(f"error: {error} (in {conf})")
+        return 2
     tz = _site_tz(settings)
     try:
         with store:

@@ -27,7 +27,7 @@ from .issuefile import (
     Section,
     fingerprint,
 )
-from .models import ComposedItem, ComposedSection
+from .models import ComposedItem
 
 HELD_HINT = (
     "<!-- Not published: these items are held back for review. Move the ones you want "
@@ -139,10 +139,6 @@ def format_section(title: str, kind: str, nl: str = "") -> Section:
     title = one_line(title) or "(untitled section)"
     return Section(head=f"## {title}{marker}{nl}", preamble=[h + nl for h in hint] + [nl], items=[], title=title,
                    kind=kind if kind in ("new", "held") else "normal")
-
-
-def section_kind(section: ComposedSection) -> str:
-    return "held" if section.kind == "held" else "normal"
 
 
 def format_block(kind: str, entries: list[str], nl: str = "") -> Block:

@@ -152,21 +152,43 @@ def issue_paths(conf: DigestSettings) -> list[Path]:
     return sorted(folder.glob("*.md")) if folder.is_dir() else []
 
 
+def _read_all(conf: DigestSettings, own_links=None, now=None):
+    """(path, DigestIssue or the IssueFileError that file gives), for every issue file in name order."""
+    numbers: dict[int, str] = {}
+    for path in issue_paths(conf):
+        if not MONTH.fullmatch(path.stem):
+            yield path, IssueFileError(path, None, "issue files are named YYYY-MM.md (e.g. 2025-03.md); rename "
+                                       "this file or move it out of the digests folder")
+            continue
+        try:
+            issue = read_issue(path, conf, own_links=own_links, now=now)
+        except IssueFileError as error:
+            yield path, error
+            continue
+        if issue.number in numbers:
+            yield path, IssueFileError(path, read_issue_doc(path).header_line.get("Issue"), f"Issue {issue.number} "
+                                       f"is also the number of {numbers[issue.number]}; each issue needs its own number")
+            continue
+        numbers[issue.number] = path.name
+        yield path, issue
+
+
+def _missing_images(issue: DigestIssue, conf: DigestSettings) -> list[DigestItem]:
+    return [item for item in issue.items + [i for s in issue.review_sections for i in s.items]
+            if item.image and not (conf.content_dir / item.image.src).is_file()]
+
+
 def load_issues(conf: DigestSettings, *, own_links: dict[str, str] | None = None,
                 now: datetime | None = None) -> list[DigestIssue]:
     """Every issue file, oldest first (raises IssueFileError on the first bad one)."""
     issues: list[DigestIssue] = []
-    numbers: dict[int, str] = {}
-    for path in issue_paths(conf):
-        if not MONTH.fullmatch(path.stem):
-            raise IssueFileError(path, None, "issue files are named YYYY-MM.md (e.g. 2025-03.md); rename this file "
-                                 "or move it out of the digests folder")
-        issue = read_issue(path, conf, own_links=own_links, now=now)
-        if issue.number in numbers:
-            raise IssueFileError(path, read_issue_doc(path).header_line.get("Issue"), f"Issue {issue.number} is "
-                                 f"also the number of {numbers[issue.number]}; each issue needs its own number")
-        numbers[issue.number] = path.name
-        _check_images(issue, conf)
+    for _, issue in _read_all(conf, own_links, now):
+        if isinstance(issue, IssueFileError):
+            raise issue
+        for item in _missing_images(issue, conf):
+            logger.warning("%s: image %s of %r is missing; the item is shown without it",
+                           issue.source_path, item.image.src, item.title)
+            item.image = None
         issues.append(issue)
     issues.sort(key=lambda issue: issue.month)
     return issues
@@ -175,32 +197,11 @@ def load_issues(conf: DigestSettings, *, own_links: dict[str, str] | None = None
 def issue_problems(conf: DigestSettings) -> list[str]:
     """Every issue file's first problem, as `file:line: problem, how to fix it` (for `invoke check`)."""
     problems: list[str] = []
-    numbers: dict[int, str] = {}
-    for path in issue_paths(conf):
-        if not MONTH.fullmatch(path.stem):
-            problems.append(f"{path}: issue files are named YYYY-MM.md (e.g. 2025-03.md); rename this file or move "
-                            "it out of the digests folder")
+    for path, issue in _read_all(conf):
+        if isinstance(issue, IssueFileError):
+            problems.append(str(issue))
             continue
-        try:
-            issue = read_issue(path, conf)
-        except IssueFileError as error:
-            problems.append(str(error))
-            continue
-        if issue.number in numbers:
-            line = read_issue_doc(path).header_line.get("Issue")
-            problems.append(f"{path}:{line}: Issue {issue.number} is also the number of {numbers[issue.number]}; "
-                            "each issue needs its own number")
-        numbers[issue.number] = path.name
-        for item in issue.items + [i for s in issue.review_sections for i in s.items]:
-            if item.image and not (conf.content_dir / item.image.src).is_file():
-                problems.append(f"{path}: the picture {item.image.src} of {item.title!r} is missing; run "
-                                "`invoke digest --force` to download it again, or remove the Image line")
+        for item in _missing_images(issue, conf):
+            problems.append(f"{path}: the picture {item.image.src} of {item.title!r} is missing; run "
+                            "`invoke digest --force` to download it again, or remove the Image line")
     return problems
-
-
-def _check_images(issue: DigestIssue, conf: DigestSettings) -> None:
-    for item in issue.items + [i for s in issue.review_sections for i in s.items]:
-        if item.image and not (conf.content_dir / item.image.src).is_file():
-            logger.warning("%s: image %s of %r is missing; the item is shown without it",
-                           issue.source_path, item.image.src, item.title)
-            item.image = None

@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from .clean import is_http_url
 from .errors import IssueFileError
 
 HEADER_KEYS = ("Title", "Date", "Issue", "Month", "Status")
@@ -527,12 +528,6 @@ class _Parser:
         if image and not IMAGE_PATH.fullmatch(image):
             raise self.fail(where, f"item {item.title!r}: Image must be a file `invoke digest` downloaded "
                             "(digests/images/YYYY-MM/<hash>.png|jpg|gif|webp); remove the Image line instead")
-
-
-def is_http_url(url: str | None) -> bool:
-    from .clean import is_http_url as check
-
-    return check(url)
 
 
 def parse_issue_text(text: str, path: str | Path) -> IssueDoc:

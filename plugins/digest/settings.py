@@ -109,7 +109,6 @@ class _Reader:
 class DigestSettings:
     """Every value the digest's stages read, checked once."""
 
-    root: Path  # the project folder
     content_dir: Path  # PATH
     issues_dir: Path  # DIGEST_ISSUES_PATH
     sources_path: Path  # DIGEST_SOURCES
@@ -167,7 +166,6 @@ class DigestSettings:
         public = public_url(s)
         content = Path(s.get("PATH") or root / "content")
         return cls(
-            root=root,
             content_dir=content if content.is_absolute() else root / content,
             issues_dir=read.path("DIGEST_ISSUES_PATH", root),
             sources_path=read.path("DIGEST_SOURCES", root),
@@ -203,12 +201,16 @@ class DigestSettings:
 
     def image_limits(self, settings):
         """The images stage's bounds (DIGEST_IMAGE_*), imported late like fetch_settings."""
+        from dataclasses import replace
+
         from .images import ImageLimits
 
         try:
-            return ImageLimits.from_settings(settings)
+            limits = ImageLimits.from_settings(settings)
         except (TypeError, ValueError) as error:
             raise SettingsError(f"a DIGEST_IMAGE_* setting has a value that is not a number ({error})") from None
+        # The two limits checked here win, so a bad value is named, not converted.
+        return replace(limits, max_bytes=self.image_max_bytes, timeout=self.image_timeout)
 
     def fetch_settings(self, settings):
         """The fetch stage's limits (imported late: fetch pulls in httpx)."""
@@ -216,17 +218,9 @@ class DigestSettings:
 
         read = _Reader(settings)
         for name in ("DIGEST_FETCH_CONCURRENCY", "DIGEST_FETCH_PER_HOST", "DIGEST_FETCH_MAX_BYTES"):
-            if read.settings.get(name) is not None:
-                _check_number(read.settings, name, int, 1)
+            if read.settings.get(name) is not None:  # unset: FetchSettings has the default
+                read.number(name, int, minimum=1)
         for name in ("DIGEST_FETCH_CONNECT_TIMEOUT", "DIGEST_FETCH_READ_TIMEOUT", "DIGEST_FETCH_TOTAL_TIMEOUT"):
             if read.settings.get(name) is not None:
-                _check_number(read.settings, name, float, 0.1)
+                read.number(name, float, minimum=0.1)
         return FetchSettings.from_settings(read.settings)
-
-
-def _check_number(settings, name: str, kind, minimum) -> None:
-    value = settings.get(name)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or kind is int and not float(value).is_integer():
-        raise SettingsError(f"{name} must be a {'whole ' if kind is int else ''}number, not {value!r}")
-    if value < minimum:
-        raise SettingsError(f"{name} must be at least {minimum}, not {value!r}")
