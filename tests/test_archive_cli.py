@@ -239,16 +239,21 @@ def test_killed_fetch_leaves_consistent_archive_and_next_fetch_completes(tmp_pat
     assert [h.entries_stored for h in health] == [3] * count
 
 
-def _children(pid: int) -> list[int]:
-    found = []
+def _descendants(pid: int) -> list[int]:
+    parents = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
+            parents[int(entry.name)] = int(fields[1])
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, of in parents.items() if of == parent]
+        found += children
+        frontier += children
     return found
 
 
@@ -278,8 +283,9 @@ def test_killed_fetch_with_parse_processes_leaves_no_workers_behind(tmp_path):
             line = process.stdout.readline()
             assert line, "the fetch ended before five sources were done"
             seen += line.startswith("[")
-        workers = _children(process.pid)
-        assert len(workers) >= 2  # parse processes (and multiprocessing's tracker)
+        workers = _descendants(process.pid)
+        # the fork server, its parse processes and multiprocessing's tracker
+        assert len(workers) >= 3
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
         process.stdout.close()

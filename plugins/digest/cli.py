@@ -38,6 +38,21 @@ def _settings(conf: Path) -> dict:
         logger.setLevel(level)
 
 
+def _archive_settings(conf: Path) -> dict:
+    """The settings file's upper-case names, loaded the way Pelican loads it,
+    without Pelican's defaults: `fetch` and `sources` read only DIGEST_*,
+    SITENAME, SITEURL and TIMEZONE, and importing Pelican (its readers,
+    docutils) would be a third of their start-up."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(conf.stem, conf)
+    if spec is None or spec.loader is None:
+        raise OSError(f"{conf} is not a Python file")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return {name: value for name, value in vars(module).items() if name.isupper()}
+
+
 def _path(root: Path, option, settings: dict, name: str, default: str) -> Path:
     value = Path(option or settings.get(name) or default)
     return value if value.is_absolute() else Path(root) / value
@@ -73,7 +88,7 @@ def _load_sources(root: Path, conf: Path, sources, archive, console: Console):
     from .sources import load_sources
 
     try:
-        settings = _settings(conf)
+        settings = _archive_settings(conf)
     except Exception as error:  # noqa: BLE001 - any broken settings file is bad usage
         console.print(f"{conf}: cannot read the settings ({error})")
         raise _BadUsage from None
@@ -287,7 +302,7 @@ def import_sources(root: Path, conf: Path, file, sources=None, archive=None, **_
         console.print("usage: invoke sources import FILE (an OPML file or a planet.ini)")
         return 2
     try:
-        settings = _settings(conf)
+        settings = _archive_settings(conf)
     except Exception as error:  # noqa: BLE001
         console.print(f"{conf}: cannot read the settings ({error})")
         return 2

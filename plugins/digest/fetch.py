@@ -20,8 +20,9 @@ processes, and what it returns is stored by the archive stage.
   httpx inflates a whole network chunk at once, which a bomb turns into
   tens of megabytes before any cap could look at it.
 * Parsing is CPU work beside the downloads: fetches of 20 sources or more
-  parse in spawned worker processes that leave when this process is gone,
-  smaller ones in a thread.
+  parse in worker processes (started with the first request, so their
+  start-up overlaps the network's latency) that leave when this process is
+  gone; smaller ones parse in a thread.
 * Each source is stored in one archive transaction, right after its answer:
   a fetch killed half-way keeps every source it finished.
 """
@@ -46,7 +47,7 @@ import httpx
 from .archive import Archive
 from .errors import DigestError
 from .models import Source
-from .parse import ParsedFeed, parse_feed
+from .parse import ParsedFeed, parse_feed, parse_worker_started
 
 UTC = timezone.utc
 
@@ -57,8 +58,8 @@ MAX_RETRY_AFTER = timedelta(days=30)  # a server asking for more is capped, not 
 @dataclass(frozen=True)
 class FetchSettings:
     # DIGEST_FETCH_CONCURRENCY. Politeness is per_host's job; this only bounds
-    # local sockets. 32 lets 100 slow (300 ms) feeds finish in 4 round trips.
-    concurrency: int = 32
+    # local sockets. 100 lets 100 slow (300 ms) feeds answer in one round trip.
+    concurrency: int = 100
     per_host: int = 4  # DIGEST_FETCH_PER_HOST
     connect_timeout: float = 10.0  # DIGEST_FETCH_CONNECT_TIMEOUT
     read_timeout: float = 20.0  # DIGEST_FETCH_READ_TIMEOUT
@@ -364,23 +365,20 @@ async def _fetch_one(
     return result
 
 
-def _warm_up() -> None:
-    """Submitted once per parse process so all of them start at once."""
+def _parse_pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes for parsing, started before the first answer arrives,
+    so their start-up overlaps the network's latency rather than adding to it.
 
-
-def _exit_with_parent(parent: int) -> None:
-    """Parse-process initializer: leave when the fetch process is gone.
-
-    A fetch killed with SIGKILL (a CI timeout) cannot stop its pool, and
-    the workers would otherwise wait for work forever."""
-    import threading
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(0)
-
-    threading.Thread(target=watch, daemon=True).start()
+    A fork server, not fork: forking this process (threads running: test
+    servers, progress bars) can copy a held lock into the child. The server
+    is a fresh interpreter that imports only the parse stage, once; each
+    worker is then a cheap fork of it."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["digest.parse"])
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=parse_worker_started, initargs=(os.getpid(),))
+    for _ in range(workers):
+        pool.submit(os.getpid)  # starts them all now, not one per waiting task
+    return pool
 
 
 class _Limits:
@@ -390,25 +388,15 @@ class _Limits:
         self.total = asyncio.Semaphore(settings.concurrency)
         self._per_host = settings.per_host
         self._hosts: dict[str, asyncio.Semaphore] = {}
-        self._workers = workers
         self.pool: ProcessPoolExecutor | None = None
+        if workers > 0:
+            self.pool = _parse_pool(workers)
 
     async def parse(self, body: bytes, **options) -> ParsedFeed:
         # feedparser is CPU work: in a thread it keeps the event loop
         # responsive, in other processes it also runs on another core.
-        if self._workers <= 0:
+        if self.pool is None:
             return await asyncio.to_thread(parse_feed, body, **options)
-        if self.pool is None:  # started on the first feed to parse: a run of 304s needs none
-            # spawn, not fork: forking a process with threads running (test
-            # servers, progress bars) can copy a held lock into the child.
-            self.pool = ProcessPoolExecutor(
-                self._workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_exit_with_parent,
-                initargs=(os.getpid(),),
-            )
-            for _ in range(self._workers):
-                self.pool.submit(_warm_up)
         return await asyncio.get_running_loop().run_in_executor(self.pool, partial(parse_feed, body, **options))
 
     def close(self) -> None:

@@ -339,3 +339,32 @@ def _replace_key(entry: FeedEntry, key: str) -> FeedEntry:
     from dataclasses import replace
 
     return replace(entry, key=key)
+
+
+def parse_worker_started(fetch_pid: int) -> None:
+    """Initializer of the fetch stage's parse processes: leave when the fetch
+    process (``fetch_pid``) is gone.
+
+    A fetch killed with SIGKILL (a CI timeout) cannot stop its pool; its
+    workers, and the fork server that waits for them, would otherwise wait
+    for work forever. Here, not in digest.fetch, so a worker imports the
+    parse stage alone (no HTTP client, no archive)."""
+    import os
+    import threading
+    import time
+
+    def alive() -> bool:
+        try:
+            os.kill(fetch_pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # pid taken by another user's process: ours is gone
+            return False
+        return True
+
+    def watch() -> None:
+        while alive():
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
