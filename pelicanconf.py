@@ -103,8 +103,17 @@ RSS_FEED_SUMMARY_ONLY = False
 # SITEURL and FEED_DOMAIN, so the warning would only be noise here.
 LOG_FILTER = [(logging.WARNING, "Feeds generated without SITEURL or FEED_DOMAIN set properly may not be valid")]
 
+# --- Identity: one name, logo and colour on pages, digest, email and feeds ---
+# The chapter is SITENAME; the publication is DIGEST_NAME (docs/settings.md).
+CHAPTER_LOGO = "images/lantern.svg"
+# Links, rules and labels; dark-mode and print variants are derived from it.
+CHAPTER_ACCENT = "#a1251b"
+
 # --- The monthly digest -----------------------------------------------------
 DIGEST_NAME = "The Millbrook Lantern"
+DIGEST_TAGLINE = "What Millbrook and the chapters around us wrote this month"
+# The chapter's hosted sign-up form (a plain link; no embed, no script).
+DIGEST_SIGNUP_URL = "https://forms.example.org/millbrook-lantern"
 DIGEST_SOURCES = "content/digest/sources.opml"
 DIGEST_ARCHIVE = "cache/digest.sqlite"
 # Preview builds show draft issues (marked as drafts); publishconf turns this off.

@@ -1,10 +1,10 @@
 """The chapter site plugin: people and working groups, content validation,
-scheduled publishing and feed styling. Each stage module connects its own
+scheduled publishing, the publication's identity (brand) and feed styling. Each stage module connects its own
 Pelican signals in its `register()`."""
 
-from . import context, feeds, groups, safety, schedule, validate
+from . import brand, context, feeds, groups, safety, schedule, validate
 
 
 def register():
-    for stage in (validate, schedule, context, groups, feeds, safety):
+    for stage in (validate, brand, schedule, context, groups, feeds, safety):
         stage.register()
