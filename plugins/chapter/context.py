@@ -21,6 +21,7 @@ The template context also gets `people` (the People object) and
 from __future__ import annotations
 
 import logging
+from html.parser import HTMLParser
 
 from pelican import signals
 from pelican.urlwrappers import Author
@@ -137,8 +138,34 @@ def set_neighbours(generator, content) -> None:
     content.prev_article, content.next_article = _neighbour_map(generator).get(id(content), (None, None))
 
 
+class _FirstImage(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img" and self.found is None:
+            values = dict(attrs)
+            src = (values.get("src") or "").strip()
+            if src and not src.startswith("data:"):
+                self.found = {"src": src, "alt": values.get("alt") or ""}
+
+
+def lead_image(article) -> dict | None:
+    """The first picture in an article's body ({"src", "alt"}), for the home
+    page's lead story; None if it has none. A filter, so only the one lead
+    story pays for reading its body."""
+    parser = _FirstImage()
+    parser.feed(str(getattr(article, "content", "") or ""))
+    parser.close()
+    return parser.found
+
+
 def add_context(generator) -> None:
     """Put `people` and the disclaimer in the context every template sees."""
+    env = getattr(generator, "env", None)
+    if env is not None:
+        env.filters["lead_image"] = lead_image
     generator.context["people"] = get_people(generator.settings)
     generator.context.setdefault(
         "CHAPTER_DISCLAIMER", generator.settings.get("CHAPTER_DISCLAIMER", DEFAULT_DISCLAIMER)

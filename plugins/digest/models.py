@@ -194,7 +194,31 @@ class DigestIssue:
     # "draft" (Status: draft), "scheduled" (published, dated in the future) or
     # "" (public): a preview build shows the first two, marked; no public build does.
     preview: str = ""
+    # The intro's first sentence, as plain text, for the digest index's cards
+    # and the home page (the render stage fills it in).
+    intro_sentence: str = ""
 
     @property
     def items(self) -> list[DigestItem]:
         return [item for section in self.sections for item in section.items]
+
+    @property
+    def cover(self) -> DigestItem | None:
+        """The cover story: the editor's first item (moving another to the top
+        of the file makes it the cover)."""
+        for section in self.sections:
+            if section.items:
+                return section.items[0]
+        return None
+
+    @property
+    def sections_after_cover(self) -> list[DigestSection]:
+        """The sections as the page lists them under the cover story: the cover
+        is not repeated, and a section it leaves empty is not shown."""
+        cover = self.cover
+        shown = []
+        for section in self.sections:
+            items = [item for item in section.items if item is not cover]
+            if items:
+                shown.append(DigestSection(section.title, section.slug, items, section.kind))
+        return shown

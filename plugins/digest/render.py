@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import sys
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from pathlib import Path
 
 from feedgenerator import Atom1Feed, Rss201rev2Feed, get_tag_uri
@@ -58,6 +60,36 @@ def own_links(context) -> dict[str, str]:
     return links
 
 
+class _TextOf(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+# A sentence ends at . ! ? (or a closing quote after one) followed by a space
+# and a capital or an opening quote; "Mr. Wren" style abbreviations are rare
+# enough in an intro's first line not to need a dictionary.
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'’”)]?\s+(?=[\"'‘“(]?[A-Z0-9])")
+MAX_SENTENCE = 240
+
+
+def first_sentence(intro_html: str) -> str:
+    """The first sentence of the intro's first paragraph, as plain text (cut
+    at a word, with an ellipsis, past MAX_SENTENCE characters)."""
+    first_paragraph = intro_html.split("</p>", 1)[0]
+    parser = _TextOf()
+    parser.feed(first_paragraph)
+    parser.close()
+    text = " ".join("".join(parser.parts).split())
+    sentence = _SENTENCE_END.split(text, maxsplit=1)[0]
+    if len(sentence) > MAX_SENTENCE:
+        sentence = sentence[:MAX_SENTENCE].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return sentence
+
+
 def stop_build(error: DigestError) -> None:
     """Print the problem on one line (Pelican's log would wrap it), then stop the build."""
     print(f"error: {error}")
@@ -80,6 +112,8 @@ class DigestGenerator(Generator):
             if issue.preview == "scheduled":
                 logger.warning("digest: %s: issue %s is scheduled for %s; it appears with the first build after that",
                             issue.source_path, issue.number, issue.date.strftime("%Y-%m-%d %H:%M %Z"))
+        for issue in issues:
+            issue.intro_sentence = first_sentence(issue.intro_html) if issue.has_intro else ""
         public = [issue for issue in issues if not issue.preview]
         self.rendered = [issue for issue in issues if show_drafts or not issue.preview]
         link_issues(self.rendered)
