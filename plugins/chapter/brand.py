@@ -108,8 +108,8 @@ class Brand:
 
     @classmethod
     def from_settings(cls, settings) -> Brand:
-        chapter = str(settings.get("SITENAME") or "").strip() or "The chapter"
-        publication = str(settings.get("DIGEST_NAME") or "").strip() or f"{chapter} digest"
+        chapter = str(settings.get("SITENAME") or "The chapter").strip()
+        publication = str(settings.get("DIGEST_NAME") or "The Digest").strip()
         tagline = " ".join(str(settings.get("DIGEST_TAGLINE") or "").split())
         accent = str(settings.get("CHAPTER_ACCENT") or DEFAULT_ACCENT).strip()
         if not _HEX.match(accent):
