@@ -30,6 +30,8 @@ class Site:
         for folder in ("posts", "statements", "pages", "digests", "digest"):
             (self.content / folder).mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO / "content" / "people.toml", self.content / "people.toml")
+        (self.content / "images").mkdir(exist_ok=True)
+        shutil.copy(REPO / "content" / "images" / "lantern.svg", self.content / "images" / "lantern.svg")
         self.conf = root / "siteconf.py"
         self.archive = root / "cache" / "digest.sqlite"
         self.output = root / "output"

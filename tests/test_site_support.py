@@ -73,6 +73,8 @@ def make_site(
     for sub in ("posts", "statements", "pages", "images", "digests/images"):
         (content / sub).mkdir(parents=True, exist_ok=True)
     (content / "people.toml").write_text(people, encoding="utf-8")
+    # The project's CHAPTER_LOGO, so the header is the one readers see.
+    (content / "images" / "lantern.svg").write_bytes((REPO / "content" / "images" / "lantern.svg").read_bytes())
     for rel, text in files.items():
         path = content / rel
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -22,12 +22,15 @@ Content-Security-Policy allows styles from the site itself).
 from __future__ import annotations
 
 import colorsys
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from pelican import signals
+
+logger = logging.getLogger(__name__)
 
 from .errors import ChapterError
 
@@ -165,10 +168,15 @@ def _logo(settings) -> str:
     if not value.lower().endswith(".svg"):
         raise BrandError(f"CHAPTER_LOGO = {value!r}: the logo must be an SVG file under {content}/ (e.g. images/logo.svg)")
     if ".." in Path(value).parts or not (content / value).is_file():
-        raise BrandError(
-            f"CHAPTER_LOGO = {value!r}: there is no such file under {content}/; "
-            "put the SVG in content/images/ and name it as images/<file>.svg"
+        # A missing picture should not stop a writer's build: the name alone
+        # still identifies the site. Said once, with the fix.
+        logger.warning(
+            "CHAPTER_LOGO = %r: there is no such file under %s/, so pages show the name without a logo; "
+            "put the SVG in content/images/ and name it as images/<file>.svg",
+            value,
+            content,
         )
+        return ""
     return value
 
 
