@@ -198,6 +198,14 @@ def bench(c):
             c.run(f'"{PYTHON}" "{script}"', pty=False)
 
 
+@task(help={"out": "folder for the PNGs (default: screenshots/)"})
+def screenshots(c, out=None):
+    """Build the site into a temporary folder and save screenshots of each kind of page."""
+    from chapter import screenshots as chapter_screenshots
+
+    raise Exit(code=chapter_screenshots.screenshots(ROOT, DEV_CONF, out=out))
+
+
 @task
 def lock(c):
     """Re-pin requirements*.lock from pyproject.toml in a scratch venv."""
@@ -235,7 +243,8 @@ class _Unlisted(Collection):
 
 
 WRITERS_AND_EDITORS = (build, check, clean, digest, fetch, new, publish, send_test, serve, sources)
-DEVELOPMENT = {"test": test, "setup-test": setup_test, "bench": bench, "lock": lock, "sample-digests": sample_digests}
+DEVELOPMENT = {"test": test, "setup-test": setup_test, "bench": bench, "lock": lock, "sample-digests": sample_digests,
+               "screenshots": screenshots}
 
 ns = Collection()
 for _task in WRITERS_AND_EDITORS:

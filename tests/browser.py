@@ -1,20 +1,9 @@
 """Debian's Chromium, driven by Playwright, the one way the tests start it.
 
-Never a browser download: /usr/bin/chromium from apt. The flags keep it from
-reaching for Google's services on a machine with no network.
+The launcher lives in plugins/chapter/browser.py, so `invoke screenshots`
+starts the browser the same way; the tests import it from here.
 """
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from chapter.browser import CHROMIUM, LAUNCH_ARGS, launch_chromium
 
-
-def launch_chromium(playwright):
-    """A headless Chromium browser from the sync Playwright API."""
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+__all__ = ["CHROMIUM", "LAUNCH_ARGS", "launch_chromium"]

@@ -49,17 +49,37 @@ def test_checker_reports_invalid_html(tmp_path):
 
 
 def site_pages(site: Path) -> list[Path]:
-    """The web pages: the digest's email files (digest/YYYY-MM/email*.html)
-    are email markup, checked by the email edition's own tests."""
+    """The web pages. The digest's email files (digest/YYYY-MM/email*.html)
+    are checked apart: email.html below, email-body.html is a fragment."""
     return sorted(p for p in site.rglob("*.html") if not p.name.startswith("email"))
 
 
+def readable(errors: list[dict], site: Path) -> str:
+    return "\n".join(
+        f'{Path(e.get("url", "").removeprefix("file:")).relative_to(site)} line {e.get("lastLine")}: {e["message"]}'
+        for e in errors
+    )
+
+
 def test_built_site_has_no_html_errors(built_site):
+    from chapter.screenshots import KINDS, page_kinds
+
     files = site_pages(built_site)
     assert len(files) > 20
+    # Every kind of page is among them (its file, not just its folder).
+    kinds = page_kinds(built_site)
+    assert set(kinds) == set(KINDS)
+    for kind, path in kinds.items():
+        if kind != "email":
+            assert built_site / path.lstrip("/") / "index.html" in files, f"{kind}: {path} not checked"
     errors = run_vnu(files)
-    readable = [
-        f'{Path(e.get("url", "").removeprefix("file:")).relative_to(built_site)} line {e.get("lastLine")}: {e["message"]}'
-        for e in errors
-    ]
-    assert not errors, "\n".join(readable)
+    assert not errors, readable(errors, built_site)
+
+
+def test_email_edition_has_no_html_errors(built_site):
+    """email.html is the issue's email as a web page (the HTML part of
+    issue.eml, beside the issue): the same checker, no exceptions."""
+    files = sorted(built_site.glob("digest/*/email.html"))
+    assert files, "no digest/YYYY-MM/email.html in the build"
+    errors = run_vnu(files)
+    assert not errors, readable(errors, built_site)
