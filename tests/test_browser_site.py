@@ -4,14 +4,10 @@ requests to other hosts, axe-core accessibility, phone width, dark mode."""
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import re
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
-from xml.etree import ElementTree
 
 import pytest
 from tests.browser import launch_chromium
@@ -202,91 +198,6 @@ def test_site_reads_without_javascript(browser, built_site, site_server):
         assert page.locator("figure img").evaluate("img => img.complete && img.naturalWidth > 0")
     finally:
         ctx.close()
-
-
-class _CSPHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the built site with the site's policy as a response header, where
-    plugins/chapter/safety.py says it belongs in production: a <meta> cannot
-    reach a feed, the header covers the feed and the page its stylesheet makes."""
-
-    policy = ""
-
-    def end_headers(self):
-        self.send_header("Content-Security-Policy", self.policy)
-        super().end_headers()
-
-    def log_message(self, format, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def csp_server(built_site):
-    from pelican.settings import read_settings
-
-    from chapter.safety import csp
-
-    handler = type("Handler", (_CSPHandler,), {"policy": csp(read_settings(str(ROOT / "pelicanconf.py")))})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(built_site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def feed_titles(path: Path) -> list[str]:
-    """The entry titles of one built RSS or Atom feed, in order."""
-    root = ElementTree.parse(path).getroot()
-    atom = "{http://www.w3.org/2005/Atom}"
-    if root.tag == f"{atom}feed":
-        return [e.findtext(f"{atom}title") for e in root.iter(f"{atom}entry")]
-    return [i.findtext("title") for i in root.iter("item")]
-
-
-# The site-wide feeds, and the digest's, whose link back is /digest/ rather
-# than the site's root: links the stylesheet makes must not hang off it.
-@pytest.mark.parametrize("feed", ["all.atom.xml", "all.rss.xml", "digest.atom.xml", "digest.rss.xml"])
-def test_feed_opens_as_a_readable_page(browser, built_site, csp_server, feed):
-    """Feeds carry an XSL stylesheet that explains them: in Chromium a feed
-    shows as a styled page about subscribing, listing every entry, under the
-    site's Content-Security-Policy, with every link and request answered."""
-    expected = feed_titles(built_site / "feeds" / feed)
-    assert expected, f"{feed} has no entries to show"
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-    try:
-        page = ctx.new_page()
-        rec = Recorder(page)
-        failed = []
-        page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
-        page.on("requestfailed", lambda r: failed.append(f"{r.failure} {r.url}"))
-        page.goto(f"{csp_server}/feeds/{feed}", wait_until="load")
-        # No heading means the stylesheet did not apply: raw XML is not a page.
-        assert page.locator("main h1").count() == 1, f"{feed}: the XSL stylesheet did not apply"
-        assert page.locator("main h1").inner_text().strip()
-        assert "This is a web feed" in page.inner_text("main")
-        assert page.locator("ol li a").all_inner_texts() == expected
-        # The inline styles applied: the policy did not refuse them.
-        background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
-        assert background == "rgb(251, 249, 244)", background
-        subscribe = page.locator("a", has_text="Every feed the site publishes").evaluate("a => a.href")
-        icon = page.locator('link[rel="icon"]').evaluate("link => link.href")
-        # Chromium itself logs one refused "inline event handler" for every
-        # XSLT page under a policy without 'unsafe-inline' scripts (even a
-        # stylesheet whose output has no attributes at all); ours add none.
-        assert page.evaluate(
-            "() => [...document.querySelectorAll('*')].flatMap(e => e.getAttributeNames()).filter(n => n.startsWith('on'))"
-        ) == []
-        errors = [m for m in rec.console_errors if not m.startswith("Executing inline event handler violates")]
-        assert not failed, failed
-        assert not errors, errors
-        assert not rec.page_errors, rec.page_errors
-        assert not rec.foreign(csp_server), rec.foreign(csp_server)
-    finally:
-        ctx.close()
-    assert subscribe == f"{csp_server}/subscribe/"
-    assert icon == f"{csp_server}/theme/favicon.svg"
-    assert (built_site / "subscribe" / "index.html").is_file() and (built_site / "theme" / "favicon.svg").is_file()
 
 
 def test_axe_check_can_fail(context, site_server):

@@ -1,56 +1,135 @@
-"""Feeds a person can read: every feed file gets an XSL stylesheet.
+"""Feeds a person can read: every feed file names a CSS stylesheet.
 
 A browser opening `feeds/all.atom.xml` shows raw XML unless the file names
-a stylesheet; feed readers ignore the instruction. We insert
+a stylesheet; feed readers ignore the instruction. An XSL stylesheet used
+to turn feeds into pages, but browsers are removing XSLT (Chromium already
+covers such pages with a warning), so the feed is now styled as it is, with
+CSS (theme/static/css/feed.css): the feed's title and description, what a
+feed is and how to subscribe, each entry's title, date and author; the rest
+hidden. Into each feed file we insert
 
-    <?xml-stylesheet type="text/xsl" href="{SITEURL}/theme/feed.xsl"?>
+    <?xml-stylesheet type="text/css" href="{SITEURL}/theme/css/feed.css"?>
 
-right after the XML declaration of each feed file: when Pelican writes it
-(`feed_written`, so feeds written by any plugin through Pelican's writer are
-covered at once) and again at `finalized` over every `*.xml` under
-CHAPTER_FEEDS_DIR (for feeds written some other way). Inserting is
-idempotent, and only RSS/Atom documents are touched.
+right after the XML declaration and, as the first child of the Atom
+<feed> or the RSS <channel>, one element in the XHTML namespace:
+
+    <xhtml:div xmlns:xhtml="http://www.w3.org/1999/xhtml" class="feed-notice">
+      <xhtml:title>…</xhtml:title> <xhtml:meta name="viewport" …/>
+      <xhtml:a href="{SITEURL}/subscribe/">…</xhtml:a>
+    </xhtml:div>
+
+CSS cannot make a link, and a person who opened a feed needs a way onward:
+Chromium treats XHTML-namespace elements in any XML document as HTML, so
+the link is clickable, the title names the tab and the viewport fits the
+page to a phone's width (first, as in an HTML <head>, so that it applies
+before a long feed has finished loading). To feed readers it is a
+foreign-namespace extension element, which Atom (RFC 4287 §6.4) and RSS 2.0
+allow and readers skip: every entry is parsed exactly as before (feedparser
+merely lists the extension as feed-level `xhtml_*` keys). The prefix keeps
+a naive reader that takes the first "<title>" in the text from finding
+ours instead of the feed's.
+
+Both go in when Pelican writes a feed (`feed_written`, so feeds written by
+any plugin through Pelican's writer are covered at once) and again at
+`finalized` over every `*.xml` under CHAPTER_FEEDS_DIR (for feeds written
+some other way). Inserting is idempotent (a file that already names any
+stylesheet is left alone) and atomic, and only RSS/Atom documents are
+touched.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape, quoteattr
 
 from pelican import signals
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_XSL = "theme/feed.xsl"
+DEFAULT_CSS = "theme/css/feed.css"
 DEFAULT_FEEDS_DIR = "feeds"
+# Where the theme's navigation links the Subscribe page too (base.html).
+SUBSCRIBE_PATH = "subscribe/"
+SUBSCRIBE_TEXT = "Every feed this site publishes, and how to follow them"
+XHTML = "http://www.w3.org/1999/xhtml"
 _HEAD = 2048  # the declaration and the root element are in the first bytes
 _DECLARATION_RE = re.compile(rb"^(\xef\xbb\xbf)?<\?xml\s[^>]*\?>\s*")
 _ROOT_RE = re.compile(rb"<(rss|feed|rdf:RDF)[\s>]")
+# The start tag the notice goes under: Atom's <feed>, RSS 2.0's and RSS
+# 1.0's <channel>. Quoted attribute values may hold ">"; "/>" (an empty
+# element) is no place for a child.
+_ATTRIBUTES = rb"""(?:\s(?:[^>"'/]|/(?!>)|"[^"]*"|'[^']*')*)?"""
+_CHANNEL_RE = re.compile(rb"<channel" + _ATTRIBUTES + rb">")
+_CONTAINER_RE = {b"feed": re.compile(rb"<feed" + _ATTRIBUTES + rb">"), b"rss": _CHANNEL_RE, b"rdf:RDF": _CHANNEL_RE}
+
+
+def _under_site(settings, path: str) -> str:
+    return f"{(settings.get('SITEURL') or '').rstrip('/')}/{path.lstrip('/')}"
 
 
 def stylesheet_href(settings) -> str:
-    xsl = settings.get("CHAPTER_FEED_XSL", DEFAULT_XSL)
-    if not xsl:
+    css = settings.get("CHAPTER_FEED_CSS", DEFAULT_CSS)
+    if not css:
         return ""
-    if re.match(r"^[a-z][a-z0-9+.-]*:|^/", xsl):
-        return xsl  # already absolute
-    return f"{(settings.get('SITEURL') or '').rstrip('/')}/{xsl.lstrip('/')}"
+    if re.match(r"^[a-z][a-z0-9+.-]*:|^/", css):
+        return css  # already absolute
+    return _under_site(settings, css)
 
 
-def add_stylesheet(path, href: str) -> bool:
-    """Insert the xml-stylesheet instruction into one feed file; True if changed."""
+def feed_title(data: bytes) -> str:
+    """The feed's own title (Atom feed/title, RSS channel/title), or ""."""
+    parents: list[str] = []
+    try:
+        for event, element in ET.iterparse(io.BytesIO(data), events=("start", "end")):
+            name = element.tag.rpartition("}")[2]
+            if event == "start":
+                parents.append(name)
+                continue
+            parents.pop()
+            if name == "title" and parents in (["feed"], ["rss", "channel"], ["RDF", "channel"]):
+                return " ".join("".join(element.itertext()).split())
+            if name in ("entry", "item"):
+                element.clear()  # a long feed's bodies are not kept while looking
+    except ET.ParseError:
+        pass
+    return ""
+
+
+def notice(settings, title: str) -> str:
+    """The XHTML element a browser shows and feed readers skip (see above)."""
+    return (
+        f'<xhtml:div xmlns:xhtml="{XHTML}" class="feed-notice">'
+        f"<xhtml:title>{escape(f'{title} (web feed)' if title else 'Web feed')}</xhtml:title>"
+        '<xhtml:meta name="viewport" content="width=device-width, initial-scale=1"/>'
+        f"<xhtml:a href={quoteattr(_under_site(settings, SUBSCRIBE_PATH))}>{SUBSCRIBE_TEXT}</xhtml:a>"
+        "</xhtml:div>"
+    )
+
+
+def add_stylesheet(path, settings) -> bool:
+    """Insert the xml-stylesheet instruction and the notice into one feed
+    file; True if changed."""
+    href = stylesheet_href(settings)
     if not href:
         return False
     path = Path(path)
     with open(path, "rb") as handle:
         head = handle.read(_HEAD)
-    if b"<?xml-stylesheet" in head or not _ROOT_RE.search(head):
+    root = _ROOT_RE.search(head)
+    if b"<?xml-stylesheet" in head or not root:
         return False
     data = path.read_bytes()
-    instruction = f"<?xml-stylesheet type=\"text/xsl\" href={quoteattr(href)}?>\n".encode()
+    container = _CONTAINER_RE[root.group(1)].search(data, root.start())
+    if container:
+        # ASCII with character references: right in any ASCII-based encoding.
+        element = notice(settings, feed_title(data)).encode("ascii", "xmlcharrefreplace")
+        data = data[: container.end()] + element + data[container.end() :]
+    instruction = f'<?xml-stylesheet type="text/css" href={quoteattr(href)}?>\n'.encode("ascii", "xmlcharrefreplace")
     match = _DECLARATION_RE.match(data)
     if match:
         data = data[: match.end()].rstrip() + b"\n" + instruction + data[match.end() :]
@@ -64,17 +143,16 @@ def add_stylesheet(path, href: str) -> bool:
 
 
 def _on_feed_written(path, context=None, feed=None) -> None:
-    add_stylesheet(path, stylesheet_href(context or {}))
+    add_stylesheet(path, context or {})
 
 
 def _on_finalized(pelican) -> None:
     settings = pelican.settings
-    href = stylesheet_href(settings)
     folder = Path(settings["OUTPUT_PATH"]) / settings.get("CHAPTER_FEEDS_DIR", DEFAULT_FEEDS_DIR)
-    if not href or not folder.is_dir():
+    if not stylesheet_href(settings) or not folder.is_dir():
         return
     for path in folder.rglob("*.xml"):
-        add_stylesheet(path, href)
+        add_stylesheet(path, settings)
 
 
 def register():
