@@ -1,6 +1,7 @@
 """email.html in real headless Chromium: no horizontal overflow at phone and
-desktop widths, nothing loaded from any host but the loopback server, and
-the dark-mode rules apply."""
+desktop widths, nothing loaded from any host but the loopback server, the
+site's palette in both schemes, and every piece of text readable (4.5:1)
+on what is behind it, light and dark."""
 
 from __future__ import annotations
 
@@ -62,6 +63,8 @@ def served(tmp_path_factory):
             "DIGEST_NAME": "The Millbrook Lantern",
             "DIGEST_EMAIL_SITEURL": base,
             "CHAPTER_ADDRESS": "Millbrook Chapter · PO Box 0000 · Millbrook",
+            "DIGEST_TAGLINE": "What Millbrook and the chapters around us wrote this month",
+            "DIGEST_SIGNUP_URL": "https://forms.example.org/millbrook-lantern",
         }
     )
     write_issue(issue, settings, www)
@@ -153,13 +156,92 @@ def test_dark_mode_rules_apply(served, browser):
                     body: getComputedStyle(document.body).backgroundColor,
                     box: getComputedStyle(document.querySelector('td.bx')).backgroundColor,
                     text: getComputedStyle(document.querySelector('td.bx')).color,
-                    link: getComputedStyle(document.querySelector('h3 a')).color,
+                    link: getComputedStyle(document.querySelector('.x a')).color,
+                    issue: getComputedStyle(document.querySelector('.masthead-issue')).color,
                 })"""
             )
         finally:
             page.close()
-    assert colors["light"]["body"] == "rgb(239, 236, 230)"
-    assert colors["dark"]["body"] == "rgb(22, 24, 27)"
-    assert colors["dark"]["box"] == "rgb(32, 35, 39)"
-    assert colors["light"]["text"] != colors["dark"]["text"]
-    assert colors["light"]["link"] != colors["dark"]["link"]
+    # The site's palette (theme/static/css/site.css) and the brand's accent
+    # (the default #a1251b; lightened to #e4665c for the dark page).
+    assert colors["light"] == {
+        "body": "rgb(251, 249, 244)",
+        "box": "rgb(251, 249, 244)",
+        "text": "rgb(31, 28, 24)",
+        "link": "rgb(161, 37, 27)",
+        "issue": "rgb(161, 37, 27)",
+    }
+    assert colors["dark"] == {
+        "body": "rgb(22, 21, 19)",
+        "box": "rgb(22, 21, 19)",
+        "text": "rgb(236, 231, 223)",
+        "link": "rgb(228, 102, 92)",
+        "issue": "rgb(228, 102, 92)",
+    }
+
+
+# Every element with text of its own: its colour, and the first opaque
+# background behind it (its own or an ancestor's).
+TEXT_COLOURS_JS = """
+() => {
+  const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
+  const behind = el => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] === 1)) return c.slice(0, 3);
+      if (c.length === 4 && c[3] !== 0) return null;  // translucent: not used, flag it
+    }
+    return [255, 255, 255];  // the canvas
+  };
+  const out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0 || el.closest('.ph')) continue;
+    out.push({
+      where: `${el.tagName}.${el.className}: ${el.textContent.trim().slice(0, 40)}`,
+      text: rgb(getComputedStyle(el).color).slice(0, 3),
+      background: behind(el),
+    });
+  }
+  return out;
+}
+"""
+
+
+def _luminance(rgb):
+    def channel(c):
+        c /= 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a, b):
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_all_text_reads_on_its_background(served, browser, scheme):
+    base, _ = served
+    page, _ = open_email(browser, base, 375, color_scheme=scheme)
+    try:
+        found = page.evaluate(TEXT_COLOURS_JS)
+        names = page.evaluate(
+            """() => [...document.querySelectorAll('.masthead-name, .masthead-issue, a.signup-link')]
+                     .map(e => e.textContent.trim())"""
+        )
+    finally:
+        page.close()
+    # Masthead, cover, sections, notes, footer and the sign-up link all checked.
+    assert len(found) > 80
+    assert names == ["The Millbrook Lantern", "Issue 7 · October 2026", "Get The Millbrook Lantern by email"]
+    low = [
+        (f["where"], f["text"], f["background"], round(_contrast(f["text"], f["background"]), 2))
+        for f in found
+        if f["background"] is None or _contrast(f["text"], f["background"]) < 4.5
+    ]
+    assert low == []

@@ -73,6 +73,8 @@ def make_site(tmp_path: Path, **settings) -> Path:
     (site / "content/digests/images/2026-11").mkdir(parents=True)
     (site / "content/digests/2026-10.md").write_text(ISSUE, encoding="utf-8")
     (site / "content/digests/2026-11.md").write_text(DRAFT, encoding="utf-8")
+    # The chapter plugin reads its people here; this site has no posts to sign.
+    (site / "content/people.toml").write_text("", encoding="utf-8")
     (site / "content" / IMAGE).write_bytes(PNG)
     (site / "content" / IMAGE.replace("2026-10", "2026-11")).write_bytes(PNG)
     conf = {
@@ -83,7 +85,8 @@ def make_site(tmp_path: Path, **settings) -> Path:
         "PATH": "content",
         "THEME": str(REPO / "theme"),
         "PLUGIN_PATHS": [str(REPO / "plugins")],
-        "PLUGINS": ["digest", "digest_email"],
+        # chapter: the publication's identity (BRAND) for the theme and the email.
+        "PLUGINS": ["chapter", "digest", "digest_email"],
         "STATIC_PATHS": ["digests/images"],
         "ARTICLE_EXCLUDES": ["digests"],
         "PAGE_EXCLUDES": ["digests"],
@@ -147,7 +150,8 @@ def test_build_writes_email_files_for_published_issues(tmp_path):
     assert msg["Subject"] == "The Millbrook Lantern | October 2026 (Issue 2)"
     assert msg["From"] == "The Millbrook Lantern <lantern@millbrook.example.org>"
     text = (folder / "email.txt").read_text(encoding="utf-8")
-    assert "Read at Eastlake Chapter [" in text
+    assert "Greeters wanted for the free tax clinic [2]" in text
+    assert "[2] https://eastlake.example.net/news/tax-clinic/" in text
 
 
 def test_dev_build_without_absolute_siteurl_says_what_to_set(tmp_path):

@@ -8,9 +8,12 @@ the clients that support them use them for dark mode.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from string import Template
 
 import css_inline
+from chapter.brand import Brand
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from .errors import EmailError
@@ -35,8 +38,31 @@ _full = css_inline.CSSInliner(keep_at_rules=True, minify_css=True, load_remote_s
 _fragment = css_inline.CSSInliner(minify_css=True, load_remote_stylesheets=False)
 
 
+# The site's palette (theme/static/css/site.css, :root and its dark scheme).
+LIGHT = {"bg": "#fbf9f4", "text": "#1f1c18", "muted": "#57514a", "rule": "#ddd6ca"}
+DARK = {"bg": "#161513", "text": "#ece7df", "muted": "#b5ada1", "rule": "#3b3731"}
+
+
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+
+
 def _css(name: str) -> str:
-    return (TEMPLATES / name).read_text(encoding="utf-8")
+    # Without comments: css-inline keeps one that sits between two @media
+    # rules in the <style> block, where it only adds bytes.
+    return _CSS_COMMENT.sub("", (TEMPLATES / name).read_text(encoding="utf-8"))
+
+
+def palette(brand: Brand) -> dict[str, str]:
+    """The colours colors.css is filled in with: the site's, and the brand's
+    accent in the variants made to read on the light and the dark page."""
+    colours = {**LIGHT, "accent": brand.accent_light, "soft": brand.accent_light_soft}
+    colours.update({f"dark_{k}": v for k, v in DARK.items()})
+    colours.update(dark_accent=brand.accent_dark, dark_soft=brand.accent_dark_soft)
+    return colours
+
+
+def colors_css(brand: Brand) -> str:
+    return Template(_css("colors.css")).substitute(palette(brand))
 
 
 def preheader(issue: EmailIssue) -> str:
@@ -52,19 +78,34 @@ def preheader(issue: EmailIssue) -> str:
 
 
 def render_html(issue: EmailIssue, lang: str = "en") -> str:
-    """The complete email: document, header, body, footer; CSS inlined."""
+    """The complete email: document, masthead, body, footer; CSS inlined."""
+    brand = issue.settings.identity
     html = _env.get_template("email.html.j2").render(
         e=issue,
         s=issue.settings,
+        b=brand,
         lang=lang,
-        css=_css("layout.css") + _css("colors.css"),
+        css=_css("layout.css") + colors_css(brand),
         preheader=preheader(issue),
         padding=PREHEADER_PADDING,
     )
     try:
-        return _full.inline(html).rstrip("\n") + "\n"
+        inlined = _full.inline(html)
     except css_inline.InlineError as exc:  # only a broken template could cause this
         raise EmailError(f"{TEMPLATES}: cannot inline the email CSS: {exc}") from exc
+    return _charset_first(inlined).rstrip("\n") + "\n"
+
+
+def _charset_first(html: str) -> str:
+    """css-inline writes the kept @media rules as the first thing in <head>;
+    the charset must come within the first 1024 bytes, so it goes first."""
+    charset = '<meta charset="utf-8">'
+    head = html.find("<head>")
+    if head < 0 or charset not in html:
+        return html
+    html = html.replace(charset, "", 1)
+    at = head + len("<head>")
+    return html[:at] + charset + html[at:]
 
 
 def render_body(issue: EmailIssue) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+from chapter.brand import Brand, BrandError, brand
+
 from .errors import EmailError
 
 # Gmail clips a message whose HTML is over 102 KB and hides the rest behind
@@ -39,6 +41,14 @@ class EmailSettings:
     # The SITEURL of this build when it is absolute but not the production
     # address (a staging or preview build): links under it are moved to siteurl.
     build_siteurl: str | None = None
+    # The publication's identity (plugins/chapter/brand.py), so the email's
+    # masthead, accent and sign-up link are the site's.
+    brand: Brand | None = None
+
+    @property
+    def identity(self) -> Brand:
+        """The brand, or one read from the two names alone (settings built by hand)."""
+        return self.brand or Brand.from_settings({"SITENAME": self.sitename, "DIGEST_NAME": self.digest_name})
 
     @classmethod
     def from_pelican(cls, settings: dict) -> "EmailSettings":
@@ -54,6 +64,10 @@ class EmailSettings:
                 'Set DIGEST_EMAIL_SITEURL = "https://your-chapter.example.org" in pelicanconf.py.'
             )
         siteurl = siteurl.rstrip("/")
+        try:
+            identity = brand(settings)
+        except BrandError as exc:
+            raise EmailError(str(exc)) from None
         digest_name = settings.get("DIGEST_NAME") or settings.get("SITENAME") or "Digest"
         sender = settings.get("DIGEST_EMAIL_FROM") or f"{digest_name} <digest@{urlsplit(siteurl).hostname}>"
         address = settings.get("DIGEST_EMAIL_ADDRESS")
@@ -77,6 +91,7 @@ class EmailSettings:
                 if is_absolute_http(settings.get("SITEURL")) and settings["SITEURL"].rstrip("/") != siteurl
                 else None
             ),
+            brand=identity,
         )
 
     def absolute(self, url: str | None) -> str | None:

@@ -12,7 +12,7 @@ import re
 import textwrap
 from html.parser import HTMLParser
 
-from .view import EmailIssue
+from .view import EmailIssue, EmailItem
 
 WIDTH = 72
 RULE = "-" * WIDTH
@@ -190,6 +190,7 @@ def html_to_text(html: str) -> str:
 
 def render_text(issue: EmailIssue) -> str:
     s = issue.settings
+    brand = s.identity
     refs = References()
     out: list[str] = []
 
@@ -200,58 +201,73 @@ def render_text(issue: EmailIssue) -> str:
         if out and out[-1] != "":
             out.append("")
 
+    def heading(title: str) -> None:
+        blank()
+        out.append(RULE)
+        para(title.upper())
+        out.append(RULE)
+
+    def item_text(item: EmailItem) -> None:
+        # The title is the item's one link, as in the HTML part.
+        para(f"{item.title} [{refs.number(item.link)}]")
+        para(item.byline)
+        if item.image and item.image.alt:
+            blank()
+            para(f"[Image: {item.image.alt}]")
+        # The same order as the issue page: note, excerpt, also in.
+        if item.note_html:
+            blank()
+            out.extend(html_to_lines(item.note_html, refs, lead="Editor's note:"))
+        if item.excerpt_html:
+            blank()
+            out.extend(html_to_lines(item.excerpt_html, refs))
+        if item.also_in:
+            blank()
+            para("Also in: " + ", ".join(item.also_in))
+
     if issue.banner:
         para(f"*** {issue.banner} ***")
         blank()
-    para(s.sitename)
-    para(issue.title)
-    out.append("=" * min(len(issue.title), WIDTH))
-    para(issue.date)
+    # The masthead, as on the issue page.
+    para(f"{brand.chapter} · the monthly digest")
+    para(brand.publication)
+    out.append("=" * min(len(brand.publication), WIDTH))
+    para(issue.masthead_issue)
+    if brand.tagline:
+        para(brand.tagline)
+    blank()
+    para(f"Published {issue.date}")
     para(f"Read this issue on the web [{refs.number(issue.web_url)}]")
     if issue.intro_html:
         blank()
         out.extend(html_to_lines(issue.intro_html, refs))
 
-    if issue.sections:
+    cover = issue.cover
+    if cover:
+        heading("Cover story")
         blank()
-        para("IN THIS ISSUE")
-        blank()
-        for section in issue.sections:
-            para(section.title, "- ", "  ")
-            for item in section.items:
-                para(item.title, "  - ", "    ")
+        item_text(cover)
 
-    for section in issue.sections:
+    sections = issue.sections_after_cover
+    if len(sections) > 1:
+        heading("In this issue")
         blank()
-        out.append(RULE)
-        para(section.title.upper())
-        out.append(RULE)
+        for section in sections:
+            para(f"{section.title} ({len(section.items)})", "- ", "  ")
+
+    for section in sections:
+        heading(section.title)
         for item in section.items:
             blank()
-            n = refs.number(item.link)
-            para(f"{item.title} [{n}]")
-            source = item.source_title
-            if item.source_url:
-                source += f" [{refs.number(item.source_url)}]"
-            meta = " · ".join(x for x in (source, item.author, item.date) if x)
-            para(meta)
-            if item.image and item.image.alt:
-                blank()
-                para(f"[Image: {item.image.alt}]")
-            # The same order as the issue page: note, excerpt, also in, read at.
-            if item.note_html:
-                blank()
-                out.extend(html_to_lines(item.note_html, refs, lead="Editor's note:"))
-            if item.excerpt_html:
-                blank()
-                out.extend(html_to_lines(item.excerpt_html, refs))
-            blank()
-            if item.also_in:
-                para("Also in: " + ", ".join(item.also_in))
-            para(f"{item.read_at} [{n}]")
+            item_text(item)
 
     blank()
     out.append(RULE)
+    if brand.signup_url:
+        para(f"Was this forwarded to you? Get {brand.publication} by email [{refs.number(brand.signup_url)}]")
+    else:
+        para(f"Members of {brand.chapter} receive {brand.publication} by email each month.")
+    blank()
     if s.address:
         para(s.address)
     if s.unsubscribe:

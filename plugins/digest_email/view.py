@@ -41,25 +41,46 @@ _IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt=)")
 _IMG_WITHOUT_SRC = re.compile(r"<img\b(?![^>]*\ssrc=)[^>]*>")
 
 
+# The column is 600 px with 20 px padding: an image's width attribute is
+# capped to it, for Outlook on Windows, which ignores max-width.
+IMAGE_COLUMN_PX = 560
+
+
 @dataclass
 class EmailImage:
-    src: str  # absolute
+    src: str  # absolute, on the chapter's own site
     alt: str
+    width: int = 0  # the width and height attributes (0: unknown, not written)
+    height: int = 0
+
+    def column_size(self) -> tuple[int, int]:
+        """(width, height) spanning the column, for the cover story's picture."""
+        if not (self.width and self.height):
+            return IMAGE_COLUMN_PX, 0
+        return IMAGE_COLUMN_PX, round(self.height * IMAGE_COLUMN_PX / self.width)
 
 
 @dataclass
 class EmailItem:
     title: str  # plain text
-    link: str  # absolute
+    link: str  # absolute: the item's one link (the post itself for the chapter's own)
     source_title: str
-    source_url: str | None
-    author: str | None
+    author: str | None  # None when it only repeats the source (a statement signed by the chapter)
     date: str
     excerpt_html: str  # cleaned for email, URLs absolute
     note_html: str | None
     image: EmailImage | None
     also_in: list[str] = field(default_factory=list)
-    read_at: str = ""  # "Read at Harbor City Chapter", or "Read on our site" for the chapter's own
+
+    @property
+    def names(self) -> list[str]:
+        """Who: the source, then the author unless it repeats the source."""
+        return [name for name in (self.source_title, self.author) if name]
+
+    @property
+    def byline(self) -> str:
+        """"Source · Author · date", each name once."""
+        return " · ".join([*self.names, self.date])
 
 
 @dataclass
@@ -86,6 +107,31 @@ class EmailIssue:
     @property
     def items(self) -> list[EmailItem]:
         return [item for section in self.sections for item in section.items]
+
+    @property
+    def masthead_issue(self) -> str:
+        """"Issue 2 · October 2026", as on the issue page."""
+        return f"Issue {self.number} · {self.month_label}"
+
+    @property
+    def cover(self) -> EmailItem | None:
+        """The cover story: the editor's first item, as on the issue page."""
+        for section in self.sections:
+            if section.items:
+                return section.items[0]
+        return None
+
+    @property
+    def sections_after_cover(self) -> list[EmailSection]:
+        """The sections under the cover story: the cover is not repeated, and a
+        section it leaves empty is not shown."""
+        cover = self.cover
+        shown = []
+        for section in self.sections:
+            items = [item for item in section.items if item is not cover]
+            if items:
+                shown.append(EmailSection(title=section.title, slug=section.slug, items=items))
+        return shown
 
 
 def clean_fragment(html: str | None, settings: EmailSettings) -> str:
@@ -230,6 +276,24 @@ def _url_filter(settings: EmailSettings, tag: str, attr: str, value: str) -> str
     return url
 
 
+def _same_name(a: str | None, b: str | None) -> bool:
+    return " ".join((a or "").split()).casefold() == " ".join((b or "").split()).casefold()
+
+
+def _image(item, settings: EmailSettings) -> EmailImage | None:
+    """The item's picture, only from the chapter's own site (the issue holds
+    local copies; an image from another host would tell it who opened the email)."""
+    if item.image is None or not item.image.src:
+        return None
+    src = ascii_host(settings.absolute(item.image.src))
+    if not src or not src.startswith(settings.siteurl + "/"):
+        return None
+    width, height = item.image.width or 0, item.image.height or 0
+    if width > IMAGE_COLUMN_PX:
+        width, height = IMAGE_COLUMN_PX, round(height * IMAGE_COLUMN_PX / width)
+    return EmailImage(src=src, alt=plain_name(item.image.alt), width=width, height=height if width else 0)
+
+
 def preview_banner(issue: DigestIssue) -> str:
     """The warning a test copy of an unpublished issue carries ("" for a published one)."""
     if issue.preview == "draft":
@@ -249,31 +313,28 @@ def prepare(issue: DigestIssue, settings: EmailSettings) -> EmailIssue:
     for section in issue.sections:
         items = []
         for item in section.items:
-            link = ascii_host(settings.absolute(item.link))
+            site_path = getattr(item, "site_path", None)
+            if site_path:  # the chapter's own post: its page on the production site
+                link = f"{settings.siteurl}/{site_path.lstrip('/')}"
+            else:
+                link = ascii_host(settings.absolute(item.link))
             if link is None:  # the issue file only holds http(s) links; be safe anyway
                 continue
-            image = None
-            if item.image is not None and item.image.src:
-                src = settings.absolute(item.image.src)
-                if src:
-                    image = EmailImage(src=src, alt=plain_name(item.image.alt))
+            source = plain_name(item.source_title)
+            author = plain_name(item.author) or None
             items.append(
                 EmailItem(
                     title=plain_name(item.title),
                     link=link,
-                    source_title=plain_name(item.source_title),
-                    source_url=ascii_host(settings.absolute(item.source_url)),
-                    author=plain_name(item.author) or None,
+                    source_title=source,
+                    # A statement signed by the chapter has the chapter as source and author:
+                    # its byline names it once.
+                    author=None if _same_name(author, source) else author,
                     date=item.date.strftime(fmt),
                     excerpt_html=clean_fragment(item.excerpt_html, settings),
                     note_html=clean_fragment(item.note_html, settings) or None,
-                    image=image,
+                    image=_image(item, settings),
                     also_in=[plain_name(name) for name in item.also_in or []],
-                    read_at=(
-                        "Read on our site"
-                        if link.startswith(settings.siteurl + "/")
-                        else f"Read at {plain_name(item.source_title)}"
-                    ),
                 )
             )
         if items:
