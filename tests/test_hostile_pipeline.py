@@ -122,8 +122,10 @@ def hostile_feed(draw) -> tuple[bytes, str]:
 # --- Running the pipeline ---------------------------------------------------------------
 
 
-def run_pipeline(root: Path, body: bytes, source_name: str, mode: str) -> tuple[Site, list[str]]:
+def run_pipeline(root: Path, body: bytes, source_name: str, mode: str, own_posts: int = 0) -> tuple[Site, list[str]]:
     site = Site(root, SITEURL=SITEURL, DIGEST_IMAGES=False, DIGEST_EXCERPT_MODE=mode)
+    for n in range(own_posts):
+        site.post(f"own-{n}", f"Our own post {n}", f"{MONTH}-0{n + 2} 12:00", Author="Tomasz Wren")
     opml = site.content / "digest" / "sources.opml"
     for name in (source_name, "Quarry Hill"):  # a name of only controls is refused, as it should be
         opml.write_text('<?xml version="1.0" encoding="utf-8"?><opml version="2.0"><body>'
@@ -182,8 +184,14 @@ def site_vocabulary(tmp_path_factory) -> dict[str, set[str]]:
         body = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>Quarry Hill</title><link>https://quarry-hill.example.org/</link>'
                 f'<description>d</description><item><title>Benign</title><link>https://quarry-hill.example.org/a/</link>'
                 f'<guid>benign-1</guid><pubDate>Mon, 05 Oct 2026 10:00:00 +0000</pubDate><author>a@b.example (Ana)</author>'
+                f'<description>{escape(rich)}</description></item>'
+                # A second item: the first becomes the cover story, this one a section's item,
+                # so the vocabulary has both shapes.
+                f'<item><title>Benign two</title><link>https://quarry-hill.example.org/b/</link>'
+                f'<guid>benign-2</guid><pubDate>Tue, 06 Oct 2026 10:00:00 +0000</pubDate><author>a@b.example (Ana)</author>'
                 f'<description>{escape(rich)}</description></item></channel></rss>').encode()
-        site, _ = run_pipeline(tmp_path_factory.mktemp(mode), body, "Quarry Hill", mode)
+        # Two posts of our own besides the feed: a cover story, then two sections (so a contents list).
+        site, _ = run_pipeline(tmp_path_factory.mktemp(mode), body, "Quarry Hill", mode, own_posts=2)
         for page in html_outputs(site.output):
             for tag, attrs in elements_of(page):
                 vocabulary.setdefault(tag, set()).update(attrs)
