@@ -499,6 +499,8 @@ def test_contents_list_names_every_section_of_the_sample_issue(tmp_path):
     issue = read_issue(site.issue_path("2026-10"), site.digest_settings())
     out = site.build()
     page = (out / "digest" / "2026-10" / "index.html").read_text()
-    assert "In this issue" in page and len(issue.sections) > 1
-    for section in issue.sections:
+    assert "In this issue" in page and len(issue.sections_after_cover) > 1
+    for section in issue.sections_after_cover:
         assert f'href="#{section.slug}"' in page and f'id="{section.slug}"' in page
+    # The sample's "Cover story" section holds only the cover: shown as the cover, not as a section.
+    assert issue.cover.title in page and 'id="cover-story"' not in page
