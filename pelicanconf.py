@@ -57,8 +57,9 @@ MARKDOWN = {
         "markdown.extensions.meta": {},
         # Heading ids, so a reader can link to a section of a long post.
         "markdown.extensions.toc": {"permalink": False},
-        # No "smarty" (typographic quotes): it alone made builds ~25% slower
-        # than bare Pelican (bench/bench_site.py); writers may type ’ “ ” —.
+        # No "smarty": it alone made builds ~25% slower than bare Pelican
+        # (bench/bench_site.py). Quotes, dashes and ellipses become ’ “ ” – — …
+        # once per title and text instead (plugins/chapter/typography.py).
     },
     "output_format": "html5",
 }

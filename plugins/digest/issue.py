@@ -15,6 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import markdown
+from chapter.typography import smarten_html, smarten_text
 
 from .clean import plain_title, sanitise
 from .errors import IssueFileError
@@ -29,12 +30,14 @@ def render_markdown(text: str, *, siteurl: str = "") -> str:
     """Editor Markdown (intro, excerpt, note) -> HTML under the digest's allow-list.
 
     Images must be local copies made by `invoke digest`; any other image is
-    removed, so a page never loads a resource from another host.
+    removed, so a page never loads a resource from another host. Quotes,
+    dashes and ellipses become typographic characters, as in item titles and
+    on the site (chapter/typography.py), so page, feeds and email agree.
     """
     if not text or not text.strip():
         return ""
-    html = markdown.markdown(text, extensions=["extra", "smarty"], output_format="html")
-    return sanitise(html, image_src=lambda src: local_image_url(src, siteurl))
+    html = markdown.markdown(text, extensions=["extra"], output_format="html")
+    return smarten_html(sanitise(html, image_src=lambda src: local_image_url(src, siteurl)))
 
 
 def local_image_url(src: str, siteurl: str = "") -> str | None:
@@ -133,7 +136,7 @@ def _digest_item(raw: Item, conf: DigestSettings, own_links, path) -> DigestItem
     also = [plain_title(s) for s in (f.get("Also-in") or "").split(";") if s.strip()]
     return DigestItem(
         key=raw.id,
-        title=raw.title,
+        title=smarten_text(raw.title),
         link=link,
         source_title=plain_title(f["Source"]),
         source_url=f.get("Source-URL") or None,
