@@ -1,11 +1,9 @@
-"""Shared fixtures: the repo's sample site, built once per test session, and
-a loopback HTTP server for it. Other test modules add their own fixtures."""
+"""Shared fixtures: the repo's sample site, built once per test session, a
+loopback HTTP server for it, and headless Chromium for the browser tests.
+Other test modules add their own fixtures."""
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from pathlib import Path
 
 import pytest
@@ -32,20 +30,24 @@ def built_site(tmp_path_factory) -> Path:
     return build_site(tmp_path_factory.mktemp("site") / "output")
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # keep test output readable
-        pass
-
-
 @pytest.fixture(scope="session")
 def site_server(built_site):
     """Serve the built site on 127.0.0.1 (free port); yields the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(built_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    from chapter.screenshots import serve
+
+    with serve(built_site) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium (never a download), one per test module."""
+    from chapter.browser import launch_chromium
+    from playwright.sync_api import sync_playwright
+
+    if not Path("/usr/bin/chromium").exists():
+        pytest.fail("The browser tests need Debian's Chromium: `sudo apt-get install chromium`.")
+    with sync_playwright() as p:
+        chromium = launch_chromium(p)
+        yield chromium
+        chromium.close()

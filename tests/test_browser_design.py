@@ -26,7 +26,6 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from chapter.screenshots import KINDS, LOAD_EVERY_IMAGE, keep_local, newest_issue, page_kinds
-from tests.browser import launch_chromium
 from tests.test_browser_site import Recorder, describe, run_axe
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -66,18 +65,6 @@ def pages(built_site) -> dict[str, str]:
     assert set(kinds) == set(KINDS), f"the sample site lacks {set(KINDS) - set(kinds)}"
     assert kinds["group"] == "/groups/sanctuary-city/"
     return kinds
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path("/usr/bin/chromium").exists():
-        pytest.fail("The browser tests need Debian's Chromium: `sudo apt-get install chromium`.")
-    with sync_playwright() as p:
-        chromium = launch_chromium(p)
-        yield chromium
-        chromium.close()
 
 
 def local_context(browser, built_site, site_server, settings, **options):

@@ -17,7 +17,6 @@ from digest_email.build import write_issue
 from digest_email.settings import EmailSettings
 
 from tests.test_email_fixtures import make_issue, tiny_png
-from tests.browser import launch_chromium
 
 pytestmark = pytest.mark.browser
 
@@ -73,16 +72,6 @@ def served(tmp_path_factory):
     finally:
         server.shutdown()
         server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch_chromium(p)
-        yield browser
-        browser.close()
 
 
 def open_email(browser, base, width, color_scheme="light"):

@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 import pytest
-from tests.browser import launch_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -22,18 +21,6 @@ ROOT = Path(__file__).resolve().parent.parent
 ATOM = "{http://www.w3.org/2005/Atom}"
 # The site-wide feeds and the digest's, in both formats.
 FEEDS = ["all.atom.xml", "all.rss.xml", "digest.atom.xml", "digest.rss.xml"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path("/usr/bin/chromium").exists():
-        pytest.fail("The browser tests need Debian's Chromium: `sudo apt-get install chromium`.")
-    with sync_playwright() as p:
-        chromium = launch_chromium(p)
-        yield chromium
-        chromium.close()
 
 
 class _CSPHandler(http.server.SimpleHTTPRequestHandler):
