@@ -116,7 +116,8 @@ def _lock(folder: Path):
     return fd
 
 
-def _shown(path: Path) -> str:
+def shown_path(path: Path) -> str:
+    """`path` relative to the working folder when it is below it, else as given (for messages)."""
     try:
         rel = os.path.relpath(path)
     except ValueError:
@@ -133,11 +134,11 @@ def build_site(root: Path, conf: Path, *, output: Path | None = None, extra: lis
         configured, retain = _read_settings(root, conf)
         output = Path(output).absolute() if output else configured
     except Exception as error:  # noqa: BLE001 - a broken settings file, said plainly
-        print(f"{_shown(conf)}: cannot read the settings ({type(error).__name__}: {error})", file=sys.stderr)
+        print(f"{shown_path(conf)}: cannot read the settings ({type(error).__name__}: {error})", file=sys.stderr)
         return 2
     if output.is_symlink():
         output = output.resolve()  # swap the folder the link points to, keep the link
-    shown = _shown(output)
+    shown = shown_path(output)
     parent = output.parent
     if output.exists() and not output.is_dir():
         print(f"{shown} is a file, not a folder: move it away, then build again.", file=sys.stderr)
@@ -147,7 +148,7 @@ def build_site(root: Path, conf: Path, *, output: Path | None = None, extra: lis
         lock = _lock(parent)
     except OSError as error:
         print(
-            f"cannot build into {shown}: its folder {_shown(parent)} cannot be used "
+            f"cannot build into {shown}: its folder {shown_path(parent)} cannot be used "
             f"({error.strerror}); fix the path or OUTPUT_PATH. Nothing was changed.",
             file=sys.stderr,
         )
@@ -158,7 +159,7 @@ def build_site(root: Path, conf: Path, *, output: Path | None = None, extra: lis
             fresh = Path(tempfile.mkdtemp(prefix=f".{output.name}{BUILDING_PREFIX}", dir=parent))
         except OSError as error:
             print(
-                f"cannot build: no new folder can be made next to {shown} in {_shown(parent)} "
+                f"cannot build: no new folder can be made next to {shown} in {shown_path(parent)} "
                 f"({error.strerror}); the build needs room and write access there. "
                 f"{shown} was left as it was.",
                 file=sys.stderr,
@@ -181,7 +182,7 @@ def build_site(root: Path, conf: Path, *, output: Path | None = None, extra: lis
                     f"The build succeeded but could not replace {shown} "
                     f"({error.strerror}: {error.filename or shown}); {shown} was left as it was. "
                     "Check that the folder is not a mount point and that you may write in "
-                    f"{_shown(parent)}.",
+                    f"{shown_path(parent)}.",
                     file=sys.stderr,
                 )
                 return 1

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
-import os
 import re
 import sys
 import tempfile
@@ -177,14 +176,6 @@ def take_screenshots(browser, site: Path, base: str, out: Path,
     return written, failed, too_wide
 
 
-def _shown(path: Path) -> str:
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    return str(path) if relative.startswith("..") else relative
-
-
 def screenshots(root: Path, conf: Path, out: Path | str | None = None) -> int:
     """Build the site into a temporary folder and save its screenshots in `out`."""
     from . import publish
@@ -206,7 +197,7 @@ def screenshots(root: Path, conf: Path, out: Path | str | None = None) -> int:
     settings = _settings(root, conf)
     published = Path(settings["OUTPUT_PATH"]).resolve()
     if out.resolve().is_relative_to(published):
-        print(f"{_shown(out)} is inside the site's output folder, where it would be published: "
+        print(f"{publish.shown_path(out)} is inside the site's output folder, where it would be published: "
               "choose another folder with --out.", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="chapter-screenshots-") as scratch:
@@ -228,5 +219,5 @@ def screenshots(root: Path, conf: Path, out: Path | str | None = None) -> int:
     if missing:
         print(f"not in this build, so not shot: {', '.join(missing)}", file=sys.stderr)
     widths = " and ".join(str(w) for w in SCREENS)
-    print(f"{len(written)} screenshots of {len(kinds)} pages ({widths} px wide, light and dark) in {_shown(out)}/")
+    print(f"{len(written)} screenshots of {len(kinds)} pages ({widths} px wide, light and dark) in {publish.shown_path(out)}/")
     return 1 if failed or not written else 0

@@ -206,19 +206,31 @@ class DigestIssue:
     def cover(self) -> DigestItem | None:
         """The cover story: the editor's first item (moving another to the top
         of the file makes it the cover)."""
-        for section in self.sections:
-            if section.items:
-                return section.items[0]
-        return None
+        return cover_of(self.sections)
 
     @property
     def sections_after_cover(self) -> list[DigestSection]:
-        """The sections as the page lists them under the cover story: the cover
-        is not repeated, and a section it leaves empty is not shown."""
-        cover = self.cover
-        shown = []
-        for section in self.sections:
-            items = [item for item in section.items if item is not cover]
-            if items:
-                shown.append(DigestSection(section.title, section.slug, items, section.kind))
-        return shown
+        """The sections as the page lists them under the cover story."""
+        return without_cover(self.sections, lambda section, items: DigestSection(
+            section.title, section.slug, items, section.kind))
+
+
+def cover_of(sections):
+    """The cover story of an issue's sections (the page's or the email's): the
+    first item of the first section that has one, or None."""
+    for section in sections:
+        if section.items:
+            return section.items[0]
+    return None
+
+
+def without_cover(sections, rebuild):
+    """The sections without the cover story, as `rebuild(section, items)` makes
+    them: the cover is not repeated, and a section it leaves empty is dropped."""
+    cover = cover_of(sections)
+    kept = []
+    for section in sections:
+        items = [item for item in section.items if item is not cover]
+        if items:
+            kept.append(rebuild(section, items))
+    return kept

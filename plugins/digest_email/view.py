@@ -11,7 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import idna
 import nh3
-from digest.models import DigestIssue
+from digest.models import DigestIssue, cover_of, without_cover
 
 from .settings import EmailSettings
 
@@ -116,22 +116,13 @@ class EmailIssue:
     @property
     def cover(self) -> EmailItem | None:
         """The cover story: the editor's first item, as on the issue page."""
-        for section in self.sections:
-            if section.items:
-                return section.items[0]
-        return None
+        return cover_of(self.sections)
 
     @property
     def sections_after_cover(self) -> list[EmailSection]:
-        """The sections under the cover story: the cover is not repeated, and a
-        section it leaves empty is not shown."""
-        cover = self.cover
-        shown = []
-        for section in self.sections:
-            items = [item for item in section.items if item is not cover]
-            if items:
-                shown.append(EmailSection(title=section.title, slug=section.slug, items=items))
-        return shown
+        """The sections under the cover story, by the issue page's rule."""
+        return without_cover(self.sections, lambda section, items: EmailSection(
+            title=section.title, slug=section.slug, items=items))
 
 
 def clean_fragment(html: str | None, settings: EmailSettings) -> str:
