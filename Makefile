@@ -4,7 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 INVOKE := $(VENV)/bin/invoke
 
-.PHONY: build test check serve publish clean fetch bench
+.PHONY: build test check serve publish clean fetch bench system-packages
+
+# Debian packages beyond Python (Pango and fonts for the print edition);
+# installed when run as root, otherwise the message says what to install.
+system-packages:
+	bash tools/system-packages runtime
 
 $(VENV)/.installed: requirements.lock
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -12,19 +17,20 @@ $(VENV)/.installed: requirements.lock
 	$(VENV)/bin/python -m pip install --quiet -r requirements.lock
 	touch $@
 
-build: $(VENV)/.installed
+build: system-packages $(VENV)/.installed
 	$(INVOKE) build
 
 test: $(VENV)/.installed
+	bash tools/system-packages test
 	$(INVOKE) test
 
 check: $(VENV)/.installed
 	$(INVOKE) check
 
-serve: $(VENV)/.installed
+serve: system-packages $(VENV)/.installed
 	$(INVOKE) serve
 
-publish: $(VENV)/.installed
+publish: system-packages $(VENV)/.installed
 	$(INVOKE) publish
 
 fetch: $(VENV)/.installed

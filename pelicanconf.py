@@ -23,7 +23,7 @@ PATH = "content"
 THEME = "theme"
 OUTPUT_PATH = "output"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["chapter", "digest", "digest_email"]
+PLUGINS = ["chapter", "digest", "digest_print", "digest_email"]
 
 # --- Content model ----------------------------------------------------------
 # posts/ and statements/ become the categories "Posts" and "Statements".

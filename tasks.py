@@ -145,6 +145,17 @@ def digest(c, month, archive=None, sources=None, force=False):
     )
 
 
+@task(
+    name="print",
+    help={"month": "YYYY-MM of the issue", "paper": "letter or a4 (default: DIGEST_PRINT_PAPER)"},
+)
+def print_edition(c, month, paper=None):
+    """Make one issue's print edition, output/digest/YYYY-MM/issue.pdf, without building the site."""
+    from digest_print import cli as print_cli
+
+    raise Exit(code=print_cli.print_issue(ROOT, DEV_CONF, month=month, paper=paper))
+
+
 @task(name="sample-digests")
 def sample_digests(c):
     """Recompose the sample site's digest issues from the fixture feeds (loopback only)."""
@@ -242,7 +253,7 @@ class _Unlisted(Collection):
         return self.the_task, self.configuration()
 
 
-WRITERS_AND_EDITORS = (build, check, clean, digest, fetch, new, publish, send_test, serve, sources)
+WRITERS_AND_EDITORS = (build, check, clean, digest, fetch, new, print_edition, publish, send_test, serve, sources)
 DEVELOPMENT = {"test": test, "setup-test": setup_test, "bench": bench, "lock": lock, "sample-digests": sample_digests,
                "screenshots": screenshots}
 

@@ -1,0 +1,102 @@
+"""The print edition of every issue a build publishes: output/digest/YYYY-MM/issue.pdf.
+
+`make_edition` is the whole way of one issue: prepare the view, look its
+content hash up in the cache, and only on a miss render HTML (with QR codes)
+and the PDF. The generator runs it for each issue in generate_context, so
+that the issue pages and the email editions, written later, can link the
+PDF with its size (`context["print_editions"]`, by month).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from chapter.brand import brand as site_brand
+from digest.models import DigestIssue
+from digest.settings import DigestSettings
+
+from .cache import PdfCache, cache_key
+from .pdf import render_pdf
+from .render import render_html
+from .settings import PrintSettings
+from .view import Context, prepare
+
+log = logging.getLogger(__name__)
+
+PDF_NAME = "issue.pdf"
+
+
+@dataclass(frozen=True)
+class PrintEdition:
+    month: str
+    url: str  # under the site root: "digest/2025-03/issue.pdf"
+    size: int  # bytes
+    cache_path: Path
+    rendered: bool  # False: taken from the cache
+
+    @property
+    def size_label(self) -> str:
+        """ "240 KB", "1.3 MB": what the link says, so a reader on a phone plan knows."""
+        if self.size < 1_000_000:
+            return f"{max(1, round(self.size / 1000))} KB"
+        return f"{self.size / 1_000_000:.1f} MB"
+
+
+def print_context(settings, conf: DigestSettings, prints: PrintSettings) -> Context:
+    brand = site_brand(settings)
+    feeds = []
+    if settings.get("FEED_ALL_ATOM"):
+        feeds.append(("Everything the chapter publishes", str(settings["FEED_ALL_ATOM"])))
+    if conf.feed_atom:
+        feeds.append((f"{brand.publication}, each issue", conf.feed_atom))
+    return Context(
+        content_dir=conf.content_dir,
+        public_url=conf.public_url,
+        lang=prints.lang,
+        chapter=brand.chapter,
+        publication=brand.publication,
+        tagline=brand.tagline,
+        accent=brand.accent_light,
+        paper=prints.css_page_size,
+        logo=brand.logo,
+        signup_url=brand.signup_url,
+        join_slug=prints.join_page,
+        page_url=prints.page_url,
+        feeds=tuple(feeds),
+    )
+
+
+def make_edition(issue: DigestIssue, context: Context, prints: PrintSettings, output_dir: Path) -> PrintEdition:
+    """The issue's PDF in the cache (rendered only if its content changed)."""
+    view = prepare(issue, context)
+    cache = PdfCache(prints.cache_dir, prints.cache_size)
+    key = cache_key(view)
+    path = cache.get(key)
+    rendered = path is None
+    if path is None:
+        pdf = render_pdf(render_html(view), base=context.content_dir, roots=(context.content_dir, output_dir))
+        path = cache.put(key, pdf)
+        log.info("print edition of %s rendered (%d KB)", issue.month, len(pdf) // 1000)
+    return PrintEdition(month=issue.month, url=f"{issue.url}{PDF_NAME}", size=path.stat().st_size,
+                        cache_path=path, rendered=rendered)
+
+
+def write_edition(edition: PrintEdition, output_dir: Path) -> Path:
+    """Copy the cached PDF to output/<url> (atomically: a reader never gets half a file)."""
+    target = Path(output_dir) / edition.url
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out, open(edition.cache_path, "rb") as source:
+            shutil.copyfileobj(source, out)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
