@@ -21,7 +21,7 @@ class DigestEmailGenerator(Generator):
         # In a preview build this includes drafts and scheduled issues, marked, so an
         # editor can send a test copy before publishing; a public build has only published ones.
         issues = self.context.get("digest_email_issues", self.context.get("digest_issues", []))
-        write_all(issues, self.settings, self.output_path)
+        write_all(issues, self.settings, self.output_path, self.context.get("print_editions"))
 
 
 def get_generators(pelican_object):

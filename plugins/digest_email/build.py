@@ -38,8 +38,8 @@ class EmailFiles:
         }
 
 
-def render_issue(issue: DigestIssue, settings: EmailSettings, lang: str = "en") -> EmailFiles:
-    view = prepare(issue, settings)
+def render_issue(issue: DigestIssue, settings: EmailSettings, lang: str = "en", print_edition=None) -> EmailFiles:
+    view = prepare(issue, settings, print_edition)
     html = render_html(view, lang=lang)
     text = render_text(view)
     body = render_body(view)
@@ -56,9 +56,10 @@ def issue_dir(output_path: str | os.PathLike, issue: DigestIssue) -> Path:
     return target
 
 
-def write_issue(issue: DigestIssue, settings: EmailSettings, output_path, lang: str = "en") -> Path:
+def write_issue(issue: DigestIssue, settings: EmailSettings, output_path, lang: str = "en",
+                print_edition=None) -> Path:
     """Render and write the four files; warn if email.html is over the clip size."""
-    files = render_issue(issue, settings, lang=lang)
+    files = render_issue(issue, settings, lang=lang, print_edition=print_edition)
     target = issue_dir(output_path, issue)
     size = len(files.html.encode("utf-8"))
     if size > settings.max_bytes:
@@ -83,8 +84,9 @@ def write_issue(issue: DigestIssue, settings: EmailSettings, output_path, lang: 
     return target
 
 
-def write_all(issues, pelican_settings: dict, output_path) -> list[Path]:
-    """Write every issue's email files; errors are logged, naming the issue."""
+def write_all(issues, pelican_settings: dict, output_path, print_editions=None) -> list[Path]:
+    """Write every issue's email files; errors are logged, naming the issue.
+    `print_editions` ({month: PrintEdition}, from digest_print) adds the PDF's link."""
     issues = list(issues or [])
     if not issues:
         return []
@@ -97,7 +99,8 @@ def write_all(issues, pelican_settings: dict, output_path) -> list[Path]:
     written = []
     for issue in issues:
         try:
-            written.append(write_issue(issue, settings, output_path, lang=lang))
+            written.append(write_issue(issue, settings, output_path, lang=lang,
+                                       print_edition=(print_editions or {}).get(issue.month)))
         except EmailWriteError:
             raise  # the build must fail: a site without this issue's email files is half-built
         except EmailError as exc:

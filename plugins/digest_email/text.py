@@ -238,6 +238,8 @@ def render_text(issue: EmailIssue) -> str:
     blank()
     para(f"Published {issue.date}")
     para(f"Read this issue on the web [{refs.number(issue.web_url)}]")
+    if issue.print_url:
+        para(f"{issue.print_label} [{refs.number(issue.print_url)}]")
     if issue.intro_html:
         blank()
         out.extend(html_to_lines(issue.intro_html, refs))

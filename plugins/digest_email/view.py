@@ -103,6 +103,9 @@ class EmailIssue:
     settings: EmailSettings
     # Shown above everything in a preview build's copy of a draft or scheduled issue.
     banner: str = ""
+    # The print edition (digest_print), when the build made one: its address and "Print edition (PDF, 80 KB)".
+    print_url: str = ""
+    print_label: str = ""
 
     @property
     def items(self) -> list[EmailItem]:
@@ -298,7 +301,7 @@ def subject_prefix(issue: DigestIssue) -> str:
     return {"draft": "[DRAFT] ", "scheduled": "[SCHEDULED] "}.get(issue.preview, "")
 
 
-def prepare(issue: DigestIssue, settings: EmailSettings) -> EmailIssue:
+def prepare(issue: DigestIssue, settings: EmailSettings, print_edition=None) -> EmailIssue:
     fmt = settings.date_format
     sections = []
     for section in issue.sections:
@@ -341,4 +344,6 @@ def prepare(issue: DigestIssue, settings: EmailSettings) -> EmailIssue:
         sections=sections,
         settings=settings,
         banner=preview_banner(issue),
+        print_url=settings.absolute(print_edition.url) if print_edition else "",
+        print_label=f"Print edition (PDF, {print_edition.size_label})" if print_edition else "",
     )
