@@ -21,8 +21,6 @@ from digest.models import DigestIssue
 from digest.settings import DigestSettings
 
 from .cache import PdfCache, cache_key
-from .pdf import render_pdf
-from .render import render_html
 from .settings import PrintSettings
 from .view import Context, prepare
 
@@ -79,6 +77,10 @@ def make_edition(issue: DigestIssue, context: Context, prints: PrintSettings, ou
     path = cache.get(key)
     rendered = path is None
     if path is None:
+        # Imported only now: a build whose issues are all cached needs neither.
+        from .pdf import render_pdf
+        from .render import render_html
+
         pdf = render_pdf(render_html(view), base=context.content_dir, roots=(context.content_dir, output_dir))
         path = cache.put(key, pdf)
         log.info("print edition of %s rendered (%d KB)", issue.month, len(pdf) // 1000)
