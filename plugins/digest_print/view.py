@@ -37,9 +37,9 @@ MAX_ADDRESS = 200  # characters of an address printed in full (footnotes, back p
 SHORT_ADDRESS = 64  # an item's printed address; its QR code carries the whole link
 # Explicit bidi embeddings, overrides and isolates reorder the text around them.
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
-# A picture larger than this is not decoded for the cover (a hostile size
-# costs memory and time); the cover then has no picture.
-MAX_COVER_PIXELS = 40_000_000
+# A picture larger than this is not decoded (a hostile size costs memory and
+# time); the item is then printed without it.
+MAX_PICTURE_PIXELS = 40_000_000
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,7 @@ class PrintItem:
     excerpt_html: str  # print allow-list, each link followed by its footnote
     note_html: str  # the editor's note, same rules ("" if none)
     link: PrintLink | None  # None: no public address to print (a relative link and no public URL)
+    image: PrintImage | None = None  # the item's picture: the issue's local copy
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,8 @@ class PrintIssue:
     @property
     def files(self) -> tuple[str, ...]:
         """The local files the PDF embeds (they are part of the cache key)."""
-        return tuple(path for path in (self.logo, self.cover_image and self.cover_image.path) if path)
+        pictures = [item.image.path for section in self.contents for item in section.items if item.image]
+        return tuple(path for path in [self.logo, self.cover_image and self.cover_image.path, *pictures] if path)
 
 
 def plain(text: str | None) -> str:
@@ -210,7 +212,7 @@ def _item_link(item: DigestItem, public_url: str | None) -> PrintLink | None:
     return public_link(item.link)
 
 
-def _item(item: DigestItem, anchor: str, public_url: str | None) -> PrintItem:
+def _item(item: DigestItem, anchor: str, public_url: str | None, content_dir: Path) -> PrintItem:
     return PrintItem(
         anchor=anchor,
         title=plain(item.title),
@@ -220,6 +222,7 @@ def _item(item: DigestItem, anchor: str, public_url: str | None) -> PrintItem:
         excerpt_html=print_html(item.excerpt_html),
         note_html=print_html(item.note_html),
         link=_item_link(item, public_url),
+        image=_local_image(item, content_dir),
     )
 
 
@@ -234,14 +237,14 @@ def _inside(root: Path, relative: str) -> Path | None:
     return None
 
 
-def _cover_image(item: DigestItem | None, content_dir: Path) -> PrintImage | None:
+def _local_image(item: DigestItem | None, content_dir: Path) -> PrintImage | None:
     if item is None or item.image is None:
         return None
     path = _inside(content_dir, item.image.src)
     if path is None:
         return None
     width, height = image_size(path)
-    if not (0 < width * height <= MAX_COVER_PIXELS):
+    if not (0 < width * height <= MAX_PICTURE_PIXELS):
         return None
     return PrintImage(path=str(path), alt=plain(item.image.alt), width=width, height=height)
 
@@ -314,7 +317,8 @@ def prepare(issue: DigestIssue, context: Context) -> PrintIssue:
     cover_item = cover_of(issue.sections)
 
     def section(title, items):
-        return PrintSection(plain(title), tuple(_item(i, anchors[id(i)], context.public_url) for i in items))
+        return PrintSection(plain(title), tuple(_item(i, anchors[id(i)], context.public_url, context.content_dir)
+                                                for i in items))
 
     contents = tuple(section(s.title, s.items) for s in issue.sections if s.items)
     after_cover = tuple(without_cover(issue.sections, lambda s, items: section(s.title, items)))
@@ -337,7 +341,7 @@ def prepare(issue: DigestIssue, context: Context) -> PrintIssue:
         logo=str(logo) if logo else None,
         intro_html=print_html(issue.intro_html) if issue.has_intro else "",
         cover=cover,
-        cover_image=_cover_image(cover_item, context.content_dir),
+        cover_image=cover.image if cover else None,
         contents=contents,
         sections=after_cover,
         back=_back_page(context),
