@@ -547,7 +547,8 @@ def test_print_html_bounds_a_deep_nest_of_links_and_footnotes():
 
 # Known bugs, kept as strict xfails so the suite stays green until they are
 # fixed; once fixed these XPASS, fail, and the marks come off.
-@pytest.mark.xfail(strict=True, reason="digest_print.view keeps bidi controls inside an href (public_link accepts them)")
+@pytest.mark.xfail(strict=True, reason="digest_print.view keeps bidi controls inside an href "
+                                       "(public_link accepts them)")
 def test_print_html_drops_bidi_controls_from_link_addresses():
     check_print_html(print_html('<a href="https://eastlake.example.net/\u202egnp.exe">notes</a>'))
 
