@@ -545,21 +545,18 @@ def test_print_html_bounds_a_deep_nest_of_links_and_footnotes():
     check_print_html(print_html("<em>" * 500 + "\u202eunclosed \x00 text"))
 
 
-# Known bugs, kept as strict xfails so the suite stays green until they are
-# fixed; once fixed these XPASS, fail, and the marks come off.
-@pytest.mark.xfail(strict=True, reason="digest_print.view keeps bidi controls inside an href "
-                                       "(public_link accepts them)")
+# Bidi controls in an address are percent-encoded, so the link, its footnote and
+# its QR code all name the same page.
 def test_print_html_drops_bidi_controls_from_link_addresses():
     check_print_html(print_html('<a href="https://eastlake.example.net/\u202egnp.exe">notes</a>'))
 
 
-@pytest.mark.xfail(strict=True, reason="public_link keeps a bidi control in the address its QR code encodes, "
-                                       "while the printed address drops it: they name different pages")
 def test_qr_code_and_printed_address_name_the_same_page():
     link = public_link("https://eastlake.example.net/\u202egnp.exe")
     # A short address is printed whole: what a reader types must be what the code encodes.
     typed = re.sub(r"^https?://(www\.)?", "", link.url).rstrip("/") if link else None
-    assert link is None or typed == link.printed
+    assert link is not None
+    assert typed == link.printed
 
 
 @settings(max_examples=150, deadline=None)
@@ -568,8 +565,6 @@ def test_printed_address_never_exceeds_its_limit(url, limit):
     assert len(printed_address(url, limit)) <= limit
 
 
-@pytest.mark.xfail(strict=True, reason="printed_address: limit - 1 < 3 makes -(keep // 3) == 0, "
-                                       "so text[-0:] appends the whole address")
 @pytest.mark.parametrize("limit", [1, 2, 3])
 def test_printed_address_with_a_tiny_limit(limit):
     assert len(printed_address("https://eastlake.example.net/news/", limit)) <= limit

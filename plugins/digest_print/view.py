@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import nh3
 from digest.issue import image_size
@@ -125,13 +125,17 @@ def printed_address(url: str, limit: int = MAX_ADDRESS) -> str:
     text = re.sub(r"^www\.", "", text, flags=re.IGNORECASE).rstrip("/")
     if len(text) > limit:
         keep = limit - 1
-        text = text[: keep - keep // 3] + "…" + text[-(keep // 3):]
+        tail = keep // 3
+        text = text[: keep - tail] + "…" + (text[-tail:] if tail else "")
     return text
 
 
 def public_link(url: str | None, limit: int = SHORT_ADDRESS) -> PrintLink | None:
     if not url:
         return None
+    # A bidi control in an address would make the printed address and the QR
+    # code name different pages: percent-encoded, both show the same one.
+    url = _BIDI_CONTROLS.sub(lambda m: quote(m.group(), safe=""), url)
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -158,8 +162,8 @@ class _Footnoted(HTMLParser):
         emitted = len([t for t, kept in self.open if kept]) < MAX_DEPTH
         self.open.append((tag, emitted))
         if tag == "a":
-            href = dict(attrs).get("href") or ""
-            self.links.append(href if public_link(href) else None)
+            link = public_link(dict(attrs).get("href") or "")
+            self.links.append(link.url if link else None)
         if not emitted:
             return
         if tag == "a":
