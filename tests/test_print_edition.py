@@ -596,3 +596,14 @@ def test_hostile_link_and_title_still_print(tmp_path):
     # make_site writes a join page, so the back page has all three of its codes.
     assert Counter(decoded) == Counter([plain_link] + BACK_LINKS)
 
+
+
+def test_rendering_a_pdf_leaves_pillow_refusing_truncated_images(tmp_path):
+    # WeasyPrint's import turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole
+    # process; the digest's images stage, in the same process, must still refuse them.
+    from PIL import ImageFile
+
+    from digest_print.pdf import render_pdf
+
+    render_pdf('<html lang="en"><title>t</title><p>One line.</p></html>', base=tmp_path, roots=(tmp_path,))
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False

@@ -27,12 +27,20 @@ INSTALL_HINT = (f"install them with `sudo apt-get install {SYSTEM_PACKAGES}` (or
 @lru_cache(maxsize=1)
 def _weasyprint():
     """The weasyprint module, or a PrintError saying which system package is missing."""
+    from PIL import ImageFile
+
+    truncated = ImageFile.LOAD_TRUNCATED_IMAGES
     try:
         import weasyprint
     except OSError as error:  # cffi could not load Pango or HarfBuzz
         raise PrintError(f"the print edition needs the Pango text libraries ({error}); {INSTALL_HINT}") from None
     except ImportError as error:
         raise PrintError(f"the print edition needs WeasyPrint ({error}); run `make build` to install it") from None
+    finally:
+        # Importing WeasyPrint makes Pillow accept truncated images in the
+        # whole process; the digest's images stage must keep refusing them
+        # (the print edition only embeds copies that stage already checked).
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated
     return weasyprint
 
 
