@@ -101,8 +101,7 @@ class PrintIssue:
     paper: str  # CSS page size
     logo: str | None  # absolute path of the chapter's logo
     intro_html: str
-    cover: PrintItem | None
-    cover_image: PrintImage | None
+    cover: PrintItem | None  # the cover story; its picture is the cover's
     contents: tuple[PrintSection, ...]  # every item, cover first, for the contents list
     sections: tuple[PrintSection, ...]  # the items after the cover story
     back: BackPage
@@ -111,7 +110,7 @@ class PrintIssue:
     def files(self) -> tuple[str, ...]:
         """The local files the PDF embeds (they are part of the cache key)."""
         pictures = [item.image.path for section in self.contents for item in section.items if item.image]
-        return tuple(path for path in [self.logo, self.cover_image and self.cover_image.path, *pictures] if path)
+        return tuple(path for path in [self.logo, *pictures] if path)
 
 
 def plain(text: str | None) -> str:
@@ -317,16 +316,16 @@ def _back_page(context: Context) -> BackPage:
 
 
 def prepare(issue: DigestIssue, context: Context) -> PrintIssue:
-    anchors = {id(item): f"item-{n}" for n, item in enumerate(issue.items, start=1)}
-    cover_item = cover_of(issue.sections)
+    printed = {id(item): _item(item, f"item-{n}", context.public_url, context.content_dir)
+               for n, item in enumerate(issue.items, start=1)}
 
     def section(title, items):
-        return PrintSection(plain(title), tuple(_item(i, anchors[id(i)], context.public_url, context.content_dir)
-                                                for i in items))
+        return PrintSection(plain(title), tuple(printed[id(item)] for item in items))
 
     contents = tuple(section(s.title, s.items) for s in issue.sections if s.items)
     after_cover = tuple(without_cover(issue.sections, lambda s, items: section(s.title, items)))
-    cover = next((i for s in contents for i in s.items), None) if cover_item else None
+    cover_item = cover_of(issue.sections)
+    cover = printed[id(cover_item)] if cover_item else None
     logo = _inside(context.content_dir, context.logo) if context.logo else None
     draft = {"draft": "Draft: not for distribution", "scheduled": "Scheduled: not yet published"}
     return PrintIssue(
@@ -345,7 +344,6 @@ def prepare(issue: DigestIssue, context: Context) -> PrintIssue:
         logo=str(logo) if logo else None,
         intro_html=print_html(issue.intro_html) if issue.has_intro else "",
         cover=cover,
-        cover_image=cover.image if cover else None,
         contents=contents,
         sections=after_cover,
         back=_back_page(context),
