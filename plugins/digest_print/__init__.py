@@ -36,7 +36,9 @@ class PrintGenerator(Generator):
                 # In a preview build this includes drafts, marked; a public build has only published issues.
                 issues = self.context.get("digest_email_issues", self.context.get("digest_issues", []))
                 for issue in issues:
-                    self.editions[issue.month] = make_edition(issue, context, prints, self.output_path)
+                    edition = make_edition(issue, context, prints, self.output_path)
+                    if edition is not None:
+                        self.editions[issue.month] = edition
         except DigestError as error:
             stop_build(error)
         self.context["print_editions"] = self.editions

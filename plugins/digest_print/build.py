@@ -21,6 +21,7 @@ from digest.models import DigestIssue
 from digest.settings import DigestSettings
 
 from .cache import PdfCache, cache_key
+from .errors import PrintError
 from .settings import PrintSettings
 from .view import Context, prepare
 
@@ -69,8 +70,11 @@ def print_context(settings, conf: DigestSettings, prints: PrintSettings) -> Cont
     )
 
 
-def make_edition(issue: DigestIssue, context: Context, prints: PrintSettings, output_dir: Path) -> PrintEdition:
-    """The issue's PDF in the cache (rendered only if its content changed)."""
+def make_edition(issue: DigestIssue, context: Context, prints: PrintSettings,
+                 output_dir: Path) -> PrintEdition | None:
+    """The issue's PDF in the cache (rendered only if its content changed); None
+    if WeasyPrint fails on it: the issue is then published without a print
+    edition (and without links to one), never stopping the build."""
     view = prepare(issue, context)
     cache = PdfCache(prints.cache_dir, prints.cache_size)
     key = cache_key(view)
@@ -81,7 +85,15 @@ def make_edition(issue: DigestIssue, context: Context, prints: PrintSettings, ou
         from .pdf import render_pdf
         from .render import render_html
 
-        pdf = render_pdf(render_html(view), base=context.content_dir, roots=(context.content_dir, output_dir))
+        try:
+            pdf = render_pdf(render_html(view), base=context.content_dir, roots=(context.content_dir, output_dir))
+        except PrintError:
+            raise  # a missing library or font: the message says what to install
+        except Exception as error:  # noqa: BLE001 - text from other sites must not sink the build
+            log.warning("%s: the print edition of %s could not be made (%s: %s); the issue is published "
+                        "without it. Look for unusual characters or markup in its excerpts, or report it.",
+                        issue.source_path, issue.month, type(error).__name__, str(error)[:200])
+            return None
         path = cache.put(key, pdf)
         log.info("print edition of %s rendered (%d KB)", issue.month, len(pdf) // 1000)
     return PrintEdition(month=issue.month, url=f"{issue.url}{PDF_NAME}", size=path.stat().st_size,

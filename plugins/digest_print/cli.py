@@ -44,6 +44,8 @@ def print_issue(root: Path, conf: Path, *, month: str, paper: str | None = None)
         issue = read_issue(path, conf_digest, now=datetime.now(conf_digest.timezone))
         output = Path(settings.get("OUTPUT_PATH") or Path(root) / "output")
         edition = make_edition(issue, print_context(settings, conf_digest, prints), prints, output)
+        if edition is None:  # the warning above says why
+            return 2
         target = write_edition(edition, output)
     except DigestError as error:
         print(f"error: {error}")

@@ -37,6 +37,10 @@ MAX_ADDRESS = 200  # characters of an address printed in full (footnotes, back p
 SHORT_ADDRESS = 64  # an item's printed address; its QR code carries the whole link
 # Explicit bidi embeddings, overrides and isolates reorder the text around them.
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Line and paragraph separators, form feeds and other controls inside text:
+# WeasyPrint's line breaking fails an assertion on U+2029 between two lines
+# (a hostile feed crashed the build), and none of them means anything on paper.
+_TEXT_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x85\u2028\u2029]")
 # A picture larger than this is not decoded (a hostile size costs memory and
 # time); the item is then printed without it.
 MAX_PICTURE_PIXELS = 40_000_000
@@ -132,9 +136,11 @@ def printed_address(url: str, limit: int = MAX_ADDRESS) -> str:
 def public_link(url: str | None, limit: int = SHORT_ADDRESS) -> PrintLink | None:
     if not url:
         return None
-    # A bidi control in an address would make the printed address and the QR
-    # code name different pages: percent-encoded, both show the same one.
-    url = _BIDI_CONTROLS.sub(lambda m: quote(m.group(), safe=""), url)
+    # A bidi control or a control character in an address would make the
+    # printed address and the QR code name different pages (and reach the
+    # PDF as text): percent-encoded, both show the same one.
+    for unprintable in (_BIDI_CONTROLS, _TEXT_CONTROLS):
+        url = unprintable.sub(lambda m: quote(m.group(), safe=""), url)
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -189,7 +195,7 @@ class _Footnoted(HTMLParser):
                 break
 
     def handle_data(self, data):
-        self.out.append(html.escape(_BIDI_CONTROLS.sub("", data), quote=False))
+        self.out.append(html.escape(_TEXT_CONTROLS.sub(" ", _BIDI_CONTROLS.sub("", data)), quote=False))
 
     def result(self) -> str:
         self.close()
