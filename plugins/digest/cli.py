@@ -331,18 +331,28 @@ def import_sources(root: Path, conf: Path, file, sources=None, archive=None, **_
 # --- invoke digest ---------------------------------------------------------------
 
 
-def digest(root: Path, conf: Path, *, month: str, archive=None, sources=None, force: bool = False, **_options) -> int:
-    """Compose the month's issue into content/digests/YYYY-MM.md (see docs/editors.md, section “The monthly digest”)."""
-    from .compose import check_month, run_compose
+def month_settings(conf: Path, month: str) -> dict | None:
+    """The settings for a command about one month (`invoke digest`, `invoke print`);
+    None, after saying why, for a malformed month or an unreadable settings file."""
+    from .compose import check_month
 
     problem = check_month(month)
     if problem:
         print(f"error: {problem}")
-        return 2
+        return None
     try:
-        settings = _settings(conf)
+        return _settings(conf)
     except Exception as error:  # noqa: BLE001 - any broken settings file is bad usage
         print(f"{conf}: cannot read the settings ({error})")
+        return None
+
+
+def digest(root: Path, conf: Path, *, month: str, archive=None, sources=None, force: bool = False, **_options) -> int:
+    """Compose the month's issue into content/digests/YYYY-MM.md (see docs/editors.md, section “The monthly digest”)."""
+    from .compose import run_compose
+
+    settings = month_settings(conf, month)
+    if settings is None:
         return 2
     return run_compose(
         Path(root),

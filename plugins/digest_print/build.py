@@ -10,13 +10,11 @@ PDF with its size (`context["print_editions"]`, by month).
 from __future__ import annotations
 
 import logging
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from chapter.brand import brand as site_brand
+from digest.files import write_atomically
 from digest.models import DigestIssue
 from digest.settings import DigestSettings
 
@@ -101,16 +99,7 @@ def make_edition(issue: DigestIssue, context: Context, prints: PrintSettings,
 
 
 def write_edition(edition: PrintEdition, output_dir: Path) -> Path:
-    """Copy the cached PDF to output/<url> (atomically: a reader never gets half a file)."""
+    """Copy the cached PDF to output/<url>, atomically: a reader never gets half a file."""
     target = Path(output_dir) / edition.url
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as out, open(edition.cache_path, "rb") as source:
-            shutil.copyfileobj(source, out)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically(target, edition.cache_path.read_bytes())
     return target

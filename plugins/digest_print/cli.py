@@ -12,8 +12,7 @@ from pathlib import Path
 
 
 def print_issue(root: Path, conf: Path, *, month: str, paper: str | None = None) -> int:
-    from digest.cli import _settings
-    from digest.compose import check_month
+    from digest.cli import month_settings
     from digest.errors import DigestError, display_path
     from digest.issue import read_issue
     from digest.settings import DigestSettings
@@ -21,14 +20,8 @@ def print_issue(root: Path, conf: Path, *, month: str, paper: str | None = None)
     from .build import make_edition, print_context, write_edition
     from .settings import PrintSettings
 
-    problem = check_month(month)
-    if problem:
-        print(f"error: {problem}")
-        return 2
-    try:
-        settings = _settings(conf)
-    except Exception as error:  # noqa: BLE001 - any broken settings file is bad usage
-        print(f"{conf}: cannot read the settings ({error})")
+    settings = month_settings(conf, month)
+    if settings is None:
         return 2
     if paper:
         settings["DIGEST_PRINT_PAPER"] = paper

@@ -164,18 +164,19 @@ class _Footnoted(HTMLParser):
         if tag == "br":
             self.out.append("<br>")
             return
+        attributes = dict(attrs)
         emitted = len([t for t, kept in self.open if kept]) < MAX_DEPTH
         self.open.append((tag, emitted))
         if tag == "a":
-            link = public_link(dict(attrs).get("href") or "")
+            link = public_link(attributes.get("href") or "")
             self.links.append(link.url if link else None)
         if not emitted:
             return
         if tag == "a":
             href = self.links[-1]
             self.out.append(f'<a href="{html.escape(href)}">' if href else "<a>")
-        elif tag == "abbr" and dict(attrs).get("title"):
-            self.out.append(f'<abbr title="{html.escape(plain(dict(attrs)["title"]))}">')
+        elif tag == "abbr" and attributes.get("title"):
+            self.out.append(f'<abbr title="{html.escape(plain(attributes["title"]))}">')
         else:
             self.out.append(f"<{tag}>")
 
