@@ -1,0 +1,88 @@
+"""The site's languages, read once from the Pelican settings into one typed object.
+
+    languages = Languages.from_pelican(settings)   # raises LanguageSettingsError naming the setting
+
+DEFAULT_LANG is the language of the site's root (`/`); every other language
+in I18N_LANGUAGES gets a tree under `/<lang>/` and feeds under
+`feeds/<lang>/`. Adding a language is a catalogue (I18N_CATALOGUES) and one
+more code here, never code. docs/settings.md documents each setting.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import LanguageSettingsError
+
+DEFAULT_CATALOGUES = "theme/translations"
+FEEDS_DIR = "feeds/"
+# A primary language subtag: what a catalogue folder, a URL prefix and `Lang:` use.
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+
+
+@dataclass(frozen=True)
+class Languages:
+    default: str
+    all: tuple[str, ...]  # the default first, then the others in the setting's order
+    catalogues: Path
+
+    @property
+    def others(self) -> tuple[str, ...]:
+        return self.all[1:]
+
+    @property
+    def several(self) -> bool:
+        return len(self.all) > 1
+
+    def prefix(self, lang: str) -> str:
+        """Where a language's tree starts, relative to the site root: "" or "es/"."""
+        return "" if lang == self.default else f"{lang}/"
+
+    def path(self, lang: str, path: str) -> str:
+        """Where a default-language page or feed path lives in `lang`
+        (feeds under feeds/<lang>/, everything else under <lang>/)."""
+        if lang == self.default:
+            return path
+        if path.startswith(FEEDS_DIR):
+            return f"{FEEDS_DIR}{lang}/{path[len(FEEDS_DIR):]}"
+        return f"{lang}/{path}"
+
+    def language_of_path(self, path: str) -> str:
+        """The language whose tree holds an output path (inverse of `path`)."""
+        for lang in self.others:
+            if path.startswith((f"{lang}/", f"{FEEDS_DIR}{lang}/")):
+                return lang
+        return self.default
+
+    @classmethod
+    def from_pelican(cls, settings) -> "Languages":
+        default = settings.get("DEFAULT_LANG") or "en"
+        if not isinstance(default, str) or not LANGUAGE_CODE.fullmatch(default):
+            raise LanguageSettingsError(
+                f"DEFAULT_LANG = {default!r} in pelicanconf.py: write a two- or three-letter "
+                "language code in lower case, such as \"en\""
+            )
+        listed = settings.get("I18N_LANGUAGES") or [default]
+        if isinstance(listed, str) or not all(isinstance(code, str) for code in listed):
+            raise LanguageSettingsError(
+                f"I18N_LANGUAGES = {listed!r} in pelicanconf.py: write a list of language codes, "
+                "such as [\"en\", \"es\"]"
+            )
+        for code in listed:
+            if not LANGUAGE_CODE.fullmatch(code):
+                raise LanguageSettingsError(
+                    f"I18N_LANGUAGES: {code!r} is not a language code; write two or three lower-case "
+                    "letters, such as \"es\""
+                )
+        if default not in listed:
+            raise LanguageSettingsError(
+                f"I18N_LANGUAGES = {list(listed)!r} leaves out DEFAULT_LANG ({default!r}); add it to the list"
+            )
+        ordered = (default, *dict.fromkeys(code for code in listed if code != default))
+        root = Path(settings.get("ROOT") or Path(settings.get("PATH") or ".").parent)
+        catalogues = Path(settings.get("I18N_CATALOGUES") or DEFAULT_CATALOGUES)
+        if not catalogues.is_absolute():
+            catalogues = root / catalogues
+        return cls(default=default, all=ordered, catalogues=catalogues)
