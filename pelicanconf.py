@@ -17,13 +17,20 @@ SITEURL = ""
 # The chapter's local time: it decides which month a digest item belongs to.
 TIMEZONE = "America/Los_Angeles"
 DEFAULT_LANG = "en"
+# The site's languages: DEFAULT_LANG at the root, each other one under /<lang>/
+# with its own listings and feeds (feeds/<lang>/). Each needs a catalogue of
+# the interface's words in I18N_CATALOGUES (`invoke translations`).
+I18N_LANGUAGES = ["en", "es"]
+I18N_CATALOGUES = "theme/translations"
 DEFAULT_DATE_FORMAT = "%B %-d, %Y"
 
 PATH = "content"
 THEME = "theme"
 OUTPUT_PATH = "output"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["chapter", "digest", "digest_print", "digest_email"]
+# i18n after chapter: its stages run after the chapter's on the same signals
+# (translations get their working group's name once chapter has set it).
+PLUGINS = ["chapter", "i18n", "digest", "digest_print", "digest_email"]
 
 # --- Content model ----------------------------------------------------------
 # posts/ and statements/ become the categories "Posts" and "Statements".
@@ -81,6 +88,15 @@ CATEGORIES_SAVE_AS = ""
 TAGS_SAVE_AS = "tags/index.html"
 DRAFT_URL = "drafts/{category}/{slug}/"
 DRAFT_SAVE_AS = "drafts/{category}/{slug}/index.html"
+# A post or page in another language (`Lang: es`) lives in that language's tree.
+ARTICLE_LANG_URL = "{lang}/{category}/{slug}/"
+ARTICLE_LANG_SAVE_AS = "{lang}/{category}/{slug}/index.html"
+PAGE_LANG_URL = "{lang}/{slug}/"
+PAGE_LANG_SAVE_AS = "{lang}/{slug}/index.html"
+DRAFT_LANG_URL = "drafts/{lang}/{category}/{slug}/"
+DRAFT_LANG_SAVE_AS = "drafts/{lang}/{category}/{slug}/index.html"
+DRAFT_PAGE_LANG_URL = "drafts/{lang}/{slug}/"
+DRAFT_PAGE_LANG_SAVE_AS = "drafts/{lang}/{slug}/index.html"
 DEFAULT_PAGINATION = 10
 PAGINATION_PATTERNS = (
     (1, "{url}", "{save_as}"),

@@ -6,6 +6,11 @@ paginated as `groups/<slug>/page/N/`) listing its posts (`Group: <slug>`)
 and statements (`Signed: <slug>`), newest first, plus its feeds
 `feeds/groups/<slug>.atom.xml` and `.rss.xml` with full content.
 
+Every language in I18N_LANGUAGES gets these under its prefix (`es/groups/…`,
+`feeds/es/groups/…`), with the group's name and description in that
+language (people.toml). A group page lists its posts and statements in every
+language, each marked with its own; a group feed carries one language.
+
 Only published articles appear: the list is read from the articles
 generator at output time, after the schedule stage has removed drafts and
 posts dated in the future.
@@ -15,6 +20,8 @@ from __future__ import annotations
 
 from pelican import signals
 from pelican.generators import ArticlesGenerator, Generator
+
+from i18n.settings import Languages
 
 from .context import get_people
 
@@ -60,27 +67,43 @@ class GroupsGenerator(Generator):
             self.context.setdefault(key, self.settings[key])
 
     def _published(self) -> list:
+        """Every published article, in every language (translations included)."""
         if self.articles_generator is not None:
-            return list(self.articles_generator.articles)
+            return list(self.articles_generator.articles) + list(self.articles_generator.translations)
         return list(self.context.get("articles", []))
 
     def generate_output(self, writer):
         articles = self._published()
         by_group = {group.slug: group_articles(articles, group.slug) for group in self.groups}
+        languages = Languages.from_pelican(self.settings)
+        for lang in languages.all:
+            self._write_language(writer, languages, lang, by_group)
+
+    def _write_language(self, writer, languages: Languages, lang: str, by_group: dict) -> None:
+        """One language's groups index, group pages (listing every language,
+        each item marked) and group feeds (that language's items only)."""
+        prefix = languages.prefix(lang)
+        groups = [group.in_language(lang, prefix) for group in self.groups]
+        common = {"page_lang": lang, "relative_urls": self.settings["RELATIVE_URLS"]}
         writer.write_file(
-            self.settings["CHAPTER_GROUPS_SAVE_AS"],
+            languages.path(lang, self.settings["CHAPTER_GROUPS_SAVE_AS"]),
             self.get_template("groups"),
             self.context,
-            groups=self.groups,
+            groups=groups,
             group_articles=by_group,
-            relative_urls=self.settings["RELATIVE_URLS"],
+            **common,
         )
         template = self.get_template("group")
-        for group in self.groups:
+        for group in groups:
             items = by_group[group.slug]
-            url = self.settings["CHAPTER_GROUP_URL"].format(slug=group.slug)
+            url = languages.path(lang, self.settings["CHAPTER_GROUP_URL"].format(slug=group.slug))
+            feeds = {
+                feed_type: languages.path(lang, setting.format(slug=group.slug)) if setting else ""
+                for feed_type, setting in (("atom", self.settings["CHAPTER_GROUP_FEED_ATOM"]),
+                                           ("rss", self.settings["CHAPTER_GROUP_FEED_RSS"]))
+            }
             writer.write_file(
-                self.settings["CHAPTER_GROUP_SAVE_AS"].format(slug=group.slug),
+                languages.path(lang, self.settings["CHAPTER_GROUP_SAVE_AS"].format(slug=group.slug)),
                 template,
                 self.context,
                 url=url,
@@ -89,16 +112,15 @@ class GroupsGenerator(Generator):
                 dates=items,
                 template_name="group",
                 page_name=url.rstrip("/"),
-                feed_atom=self.settings["CHAPTER_GROUP_FEED_ATOM"].format(slug=group.slug),
-                feed_rss=self.settings["CHAPTER_GROUP_FEED_RSS"].format(slug=group.slug),
-                relative_urls=self.settings["RELATIVE_URLS"],
+                feed_atom=feeds["atom"],
+                feed_rss=feeds["rss"],
+                **common,
             )
-            for feed_type in ("atom", "rss"):
-                setting = self.settings[f"CHAPTER_GROUP_FEED_{feed_type.upper()}"]
-                if not setting:
-                    continue
-                path = setting.format(slug=group.slug)
-                writer.write_feed(items, self.context, path, path, feed_type=feed_type, feed_title=group.name)
+            in_language = [item for item in items if getattr(item, "lang", languages.default) == lang]
+            for feed_type, path in feeds.items():
+                if path:
+                    writer.write_feed(in_language, self.context, path, path, feed_type=feed_type,
+                                      feed_title=group.name)
 
 
 def get_generators(pelican):

@@ -1,0 +1,101 @@
+"""Links between languages: the language switcher, hreflang alternates, and
+navigation that stays in the reader's language.
+
+- `page_versions()` (a template global): for the page being rendered, one
+  `(lang, url, exact)` per language of the site, in I18N_LANGUAGES order.
+  An article, a page or a digest issue (`page_versions_of` passed by its
+  writer) links to its own versions; a listing links to the same listing in
+  the other tree (every tree has the home page, the archives, the topic and
+  author indexes, the categories, the groups and the digest index) and
+  otherwise, say a topic with no Spanish posts, to that language's home.
+  `exact` is False for such a fallback, and only exact ones become
+  `<link rel="alternate" hreflang>`: a search engine must not take the
+  Spanish home for a translation of an English topic page.
+- `|localized` (a filter): a site path as the page's language has it
+  ("about/" -> "es/about/" on a Spanish page), or the default language's
+  when that language has no such page.
+"""
+
+from __future__ import annotations
+
+import re
+
+from jinja2 import pass_context
+
+from .catalogues import page_lang
+from .settings import Languages
+
+_PAGINATED = re.compile(r"(?:^|/)page/\d+/(?:index\.html)?$")
+# Listings every tree has, as default-language output paths.
+_EVERY_TREE = ("index.html", "archives/index.html", "tags/index.html", "authors/index.html",
+               "groups/index.html", "digest/index.html")
+_EVERY_TREE_PREFIXES = ("groups/",)
+
+
+def _listing_counterpart(path: str, languages: Languages, lang: str, categories: set[str]) -> str | None:
+    """The default-language output path of a listing, if every tree has that listing."""
+    prefix = languages.prefix(lang)
+    base = path[len(prefix):] if prefix and path.startswith(prefix) else path
+    base = _PAGINATED.sub("", base) or "index.html"
+    if base.endswith("/"):
+        base += "index.html"
+    if base in _EVERY_TREE or base.startswith(_EVERY_TREE_PREFIXES):
+        return base
+    if base.endswith("/index.html") and base[: -len("/index.html")] in categories:
+        return base
+    return None
+
+
+def _url_of(save_as: str) -> str:
+    return save_as[: -len("index.html")] if save_as.endswith("index.html") else save_as
+
+
+def versions_for(context, languages: Languages) -> list[tuple[str, str, bool]]:
+    here = page_lang(context, languages)
+    item = context.get("page_versions_of")
+    if item is None:
+        for key in ("article", "page"):
+            candidate = context.get(key)
+            # Only when this page *is* that item (a listing may hold a stray `page`).
+            if candidate is not None and getattr(candidate, "save_as", None) == context.get("output_file"):
+                item = candidate
+                break
+    if item is not None:
+        found = {here: (getattr(item, "url", ""), True)}
+        for version in getattr(item, "versions", None) or ():
+            if version.lang in languages.all and getattr(version, "status", "published") == getattr(item, "status", "published"):
+                found.setdefault(version.lang, (version.url, True))
+        return [(lang, *found.get(lang, (languages.prefix(lang), False))) for lang in languages.all]
+
+    categories = {str(getattr(category, "slug", "")) for category, _ in context.get("categories") or ()}
+    categories |= {re.sub(r"[^\w-]+", "-", name.lower()) for name in context.get("CHAPTER_CATEGORIES") or ()}
+    base = _listing_counterpart(str(context.get("output_file") or ""), languages, here, categories)
+    result = []
+    for lang in languages.all:
+        if base is None:
+            result.append((lang, languages.prefix(lang), lang == here))
+        else:
+            result.append((lang, _url_of(languages.path(lang, base)), True))
+    return result
+
+
+def install(env, languages: Languages) -> None:
+    @pass_context
+    def page_versions(context):
+        return versions_for(context, languages) if languages.several else []
+
+    @pass_context
+    def localized(context, path: str) -> str:
+        lang = page_lang(context, languages)
+        if lang == languages.default:
+            return path
+        if not path or languages.language_of_path(path) == lang:
+            return path
+        local = languages.path(lang, path)
+        pages = context.get("I18N_PAGE_URLS") or ()
+        if path in pages and local not in pages:
+            return path  # a page not written in this language yet
+        return local
+
+    env.globals["page_versions"] = page_versions
+    env.filters["localized"] = localized
