@@ -22,6 +22,19 @@ DEFAULT_LANG = "en"
 # the interface's words in I18N_CATALOGUES (`invoke translations`).
 I18N_LANGUAGES = ["en", "es"]
 I18N_CATALOGUES = "theme/translations"
+# Settings a reader sees, in each other language (any setting not given here
+# is shown as it is above).
+I18N_SETTINGS = {
+    "es": {
+        "SITESUBTITLE": "Capítulo de Millbrook de la Liga de Trabajadores de Riverlands",
+        "CHAPTER_DISCLAIMER": (
+            "Los artículos firmados expresan la opinión de sus autores y no necesariamente "
+            "las posiciones del Capítulo de Millbrook. Las posiciones oficiales se publican "
+            "como comunicados."
+        ),
+        "DIGEST_TAGLINE": "Lo que escribieron este mes Millbrook y los capítulos vecinos",
+    },
+}
 DEFAULT_DATE_FORMAT = "%B %-d, %Y"
 
 PATH = "content"

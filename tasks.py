@@ -81,6 +81,15 @@ def new(c, kind="post", title=""):
     raise Exit(code=chapter_cli.new(ROOT, kind=kind, title=title))
 
 
+@task(help={"add": "start the catalogue of a new language (its code, e.g. fr)"})
+def translations(c, add=""):
+    """Update the interface's translations; list what is left to translate."""
+    from i18n import cli as i18n_cli
+    from pelican.settings import read_settings
+
+    raise Exit(code=i18n_cli.translations(ROOT, read_settings(str(DEV_CONF)), add=add))
+
+
 @task
 def clean(c):
     """Remove the built site (output/)."""
@@ -253,7 +262,8 @@ class _Unlisted(Collection):
         return self.the_task, self.configuration()
 
 
-WRITERS_AND_EDITORS = (build, check, clean, digest, fetch, new, print_edition, publish, send_test, serve, sources)
+WRITERS_AND_EDITORS = (build, check, clean, digest, fetch, new, print_edition, publish, send_test, serve, sources,
+                       translations)
 DEVELOPMENT = {"test": test, "setup-test": setup_test, "bench": bench, "lock": lock, "sample-digests": sample_digests,
                "screenshots": screenshots}
 

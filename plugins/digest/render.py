@@ -11,7 +11,10 @@ edited by hand), never the network: an issue builds the same forever.
   preview build, drafts and scheduled ones too) into
   `context["digest_email_issues"]`.
 - `generate_output`: `digest/YYYY-MM/index.html`, `digest/index.html`,
-  `feeds/digest.atom.xml` and `feeds/digest.rss.xml` (published issues only).
+  `feeds/digest.atom.xml` and `feeds/digest.rss.xml` (published issues only),
+  and the same under each other language of I18N_LANGUAGES (`es/digest/…`,
+  `feeds/es/digest.atom.xml`) for the issues with an intro in it: the
+  interface in that language, each item in its own (`lang`).
 
 A draft (`Status: draft`) or a published issue dated in the future (like a
 scheduled post) is rendered only in a preview build (DIGEST_SHOW_DRAFTS),
@@ -29,7 +32,11 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
+from dataclasses import dataclass, field
+
 from feedgenerator import Atom1Feed, Rss201rev2Feed, get_tag_uri
+from i18n.catalogues import format_month, format_number, gettext_for, language_name
+from i18n.settings import Languages
 from pelican import signals
 from pelican.generators import Generator
 
@@ -90,6 +97,24 @@ def first_sentence(intro_html: str) -> str:
     return sentence
 
 
+@dataclass
+class IssueVersion:
+    """An issue's page in one language, for the language switcher (i18n.links)."""
+
+    lang: str
+    url: str
+    status: str
+    versions: list = field(default_factory=list)
+
+
+def issue_versions(issue: DigestIssue, languages: Languages) -> dict[str, IssueVersion]:
+    pages = {lang: IssueVersion(lang, languages.path(lang, issue.url), issue.status)
+             for lang in languages.all if lang in issue.languages}
+    for page in pages.values():
+        page.versions = [other for other in pages.values() if other is not page]
+    return pages
+
+
 def stop_build(error: DigestError) -> None:
     """Print the problem on one line (Pelican's log would wrap it), then stop the build."""
     print(f"error: {error}")
@@ -114,6 +139,7 @@ class DigestGenerator(Generator):
                             issue.source_path, issue.number, issue.date.strftime("%Y-%m-%d %H:%M %Z"))
         for issue in issues:
             issue.intro_sentence = first_sentence(issue.intro_html) if issue.has_intro else ""
+            issue.intro_sentences = {lang: first_sentence(html) for lang, html in issue.intros.items()}
         public = [issue for issue in issues if not issue.preview]
         self.rendered = [issue for issue in issues if show_drafts or not issue.preview]
         link_issues(self.rendered)
@@ -124,55 +150,78 @@ class DigestGenerator(Generator):
         self._update_context(())
 
     def generate_output(self, writer):
+        languages = Languages.from_pelican(self.settings)
+        for lang in languages.all:
+            self._write_language(writer, languages, lang)
+
+    def _write_language(self, writer, languages: Languages, lang: str) -> None:
+        """One language's issue pages, issue index and feeds: the issues with an intro in it."""
         page = self.get_template("digest_issue")
         index = self.get_template("digest_index")
         common = {
             "DIGEST_NAME": self.conf.name,
             "DIGEST_FEED_ATOM": self.conf.feed_atom,
             "DIGEST_FEED_RSS": self.conf.feed_rss,
+            "DIGEST_OWN_SECTION": self.conf.own_section,
             "active_nav": "digest",
+            "page_lang": lang,
         }
         relative = self.settings.get("RELATIVE_URLS", False)
-        for issue in self.rendered:
-            writer.write_file(issue.save_as, page, self.context, relative_urls=relative, issue=issue,
-                              page_name=issue.url.rstrip("/"), **common)
-        writer.write_file("digest/index.html", index, self.context, relative_urls=relative,
-                          issues=list(reversed(self.rendered)), page_name="digest", **common)
-        self._write_feeds()
+        rendered = [issue for issue in self.rendered if lang in issue.languages]
+        for issue in rendered:
+            version = issue_versions(issue, languages)[lang]
+            writer.write_file(languages.path(lang, issue.save_as), page, self.context, relative_urls=relative,
+                              issue=issue, page_versions_of=version, page_name=version.url.rstrip("/"), **common)
+        writer.write_file(languages.path(lang, "digest/index.html"), index, self.context, relative_urls=relative,
+                          issues=list(reversed(rendered)), page_name=languages.path(lang, "digest"), **common)
+        self._write_feeds(languages, lang)
 
     # --- feeds -------------------------------------------------------------
 
-    def issue_body_html(self, issue: DigestIssue) -> str:
+    def issue_body_html(self, issue: DigestIssue, lang: str | None = None) -> str:
         """The full issue as HTML for feeds (absolute URLs when SITEURL is absolute)."""
-        macros = self.env.get_template("digest_macros.html").module
+        lang = lang or self.settings.get("DEFAULT_LANG", "en")
+        template = self.env.get_template("digest_macros.html")
+        # The macros' words and intro are the feed's language.
+        macros = template.make_module({**self.context, "page_lang": lang, "DIGEST_OWN_SECTION": self.conf.own_section})
         return str(macros.issue_body(issue, self.settings.get("SITEURL", ""), True))
 
-    def _write_feeds(self) -> None:
+    def _write_feeds(self, languages: Languages, lang: str) -> None:
         siteurl = (self.settings.get("FEED_DOMAIN") or self.settings.get("SITEURL") or "").rstrip("/")
+        words = gettext_for(languages, lang)
+        _ = words.gettext
         name = self.conf.name
-        issues = self.published  # newest first
+        title = name if lang == languages.default else f"{name} ({language_name(lang, lang)})"
+        issues = [issue for issue in self.published if lang in issue.languages]  # newest first
+        index = languages.path(lang, "digest/")
         for setting, cls in (("DIGEST_FEED_ATOM", Atom1Feed), ("DIGEST_FEED_RSS", Rss201rev2Feed)):
             target = self.conf.feed_atom if setting == "DIGEST_FEED_ATOM" else self.conf.feed_rss
             if not target:
                 continue
+            target = languages.path(lang, target)
             feed = cls(
-                title=name,
-                link=f"{siteurl}/digest/",
-                description=f"{name}: the monthly digest of {self.settings.get('SITENAME', '')}",
+                title=title,
+                link=f"{siteurl}/{index}",
+                description=_("%(name)s: the monthly digest of %(chapter)s") % {
+                    "name": name, "chapter": self.settings.get("SITENAME", "")},
                 feed_url=f"{siteurl}/{target}",
-                language=self.settings.get("DEFAULT_LANG", "en"),
-                feed_guid=f"{siteurl}/digest/" if siteurl else None,
+                language=lang,
+                feed_guid=f"{siteurl}/{index}" if siteurl else None,
             )
             for issue in issues:
-                link = f"{siteurl}/{issue.url}"
-                body = self.issue_body_html(issue)
+                url = languages.path(lang, issue.url)
+                link = f"{siteurl}/{url}"
+                body = self.issue_body_html(issue, lang)
+                month = format_month(issue.month, lang)
                 feed.add_item(
-                    title=issue.title,
+                    title=issue.title if lang == languages.default else _("%(name)s | %(month)s (Issue %(number)s)") % {
+                        "name": name, "month": month, "number": format_number(issue.number, lang)},
                     link=link,
-                    description=body if cls is Rss201rev2Feed else f"{issue.month_label}: issue {issue.number}",
+                    description=body if cls is Rss201rev2Feed else _("%(month)s: issue %(number)s") % {
+                        "month": month, "number": format_number(issue.number, lang)},
                     content=body if cls is Atom1Feed else None,
-                    # Stable: derived from the month alone, never from build time.
-                    unique_id=_issue_id(siteurl, issue),
+                    # Stable: derived from the month (and language) alone, never from build time.
+                    unique_id=_issue_id(siteurl, issue, url),
                     unique_id_is_permalink=False if cls is Rss201rev2Feed else None,
                     author_name=self.settings.get("SITENAME") or name,
                     pubdate=issue.date,
@@ -189,10 +238,11 @@ class DigestGenerator(Generator):
             signals.feed_written.send(str(path), context=self.context, feed=feed)
 
 
-def _issue_id(siteurl: str, issue: DigestIssue) -> str:
+def _issue_id(siteurl: str, issue: DigestIssue, url: str) -> str:
     if siteurl.startswith(("http://", "https://")):
-        return get_tag_uri(f"{siteurl}/{issue.url}", datetime(int(issue.month[:4]), int(issue.month[5:]), 1, tzinfo=UTC))
-    return f"urn:digest:{issue.month}"
+        return get_tag_uri(f"{siteurl}/{url}", datetime(int(issue.month[:4]), int(issue.month[5:]), 1, tzinfo=UTC))
+    prefix = url[: -len(issue.url)] if url.endswith(issue.url) else ""
+    return f"urn:digest:{prefix.strip('/') + ':' if prefix.strip('/') else ''}{issue.month}"
 
 
 def get_generators(pelican_object):

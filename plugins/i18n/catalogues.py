@@ -200,9 +200,7 @@ def install(env, languages: Languages) -> None:
     def localized_setting(context, name: str):
         """A reader-facing setting (SITESUBTITLE, CHAPTER_DISCLAIMER, DIGEST_TAGLINE…)
         in the page's language: I18N_SETTINGS[lang][name], else the setting itself."""
-        lang = page_lang(context, languages)
-        local = (context.get("I18N_SETTINGS") or {}).get(lang) or {}
-        return local.get(name, context.get(name))
+        return languages.setting(page_lang(context, languages), name, context.get(name))
 
     env.filters.update(date_long=date_long, month_year=month_year, day_month=day_month, number=number,
                        language_label=language_label)

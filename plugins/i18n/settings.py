@@ -11,7 +11,7 @@ more code here, never code. docs/settings.md documents each setting.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import LanguageSettingsError
@@ -27,6 +27,12 @@ class Languages:
     default: str
     all: tuple[str, ...]  # the default first, then the others in the setting's order
     catalogues: Path
+    # I18N_SETTINGS: reader-facing settings (SITESUBTITLE, …) per other language.
+    texts: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def setting(self, lang: str, name: str, default=None):
+        """A reader-facing setting as `lang` has it (I18N_SETTINGS), else `default`."""
+        return self.texts.get(lang, {}).get(name, default)
 
     @property
     def others(self) -> tuple[str, ...]:
@@ -85,4 +91,19 @@ class Languages:
         catalogues = Path(settings.get("I18N_CATALOGUES") or DEFAULT_CATALOGUES)
         if not catalogues.is_absolute():
             catalogues = root / catalogues
-        return cls(default=default, all=ordered, catalogues=catalogues)
+        texts = settings.get("I18N_SETTINGS") or {}
+        if not isinstance(texts, dict) or not all(
+            isinstance(values, dict) and all(isinstance(key, str) and isinstance(value, str) for key, value in values.items())
+            for values in texts.values()
+        ):
+            raise LanguageSettingsError(
+                "I18N_SETTINGS in pelicanconf.py: write a dict of languages, each a dict of setting names "
+                "and texts, such as {\"es\": {\"SITESUBTITLE\": \"...\"}}"
+            )
+        for code in texts:
+            if code not in ordered[1:]:
+                raise LanguageSettingsError(
+                    f"I18N_SETTINGS has texts for {code!r}, which is not one of the other languages in "
+                    f"I18N_LANGUAGES ({', '.join(ordered[1:]) or 'none'}); add it there or remove its texts"
+                )
+        return cls(default=default, all=ordered, catalogues=catalogues, texts=texts)
