@@ -10,6 +10,16 @@ read are turned into a failed build too (`all_generators_finalized`).
 
 The metadata header is parsed with the same rules as Markdown's `meta`
 extension (which Pelican uses), but here we keep the line numbers.
+
+Languages (DEFAULT_LANG, I18N_LANGUAGES, read once per run with
+i18n.settings.Languages): a file's `Lang:` must be one of the site's
+languages; a translation (`Translation-of: <slug or path>`, or
+`Translation: true` sharing its original's slug) must have an original in the
+default language; one language may use a slug once per category (or once
+among the pages); and a post or statement in another language must not name a
+group that has no name in that language in people.toml. The originals are
+looked up after every file is read, since an original may come later in the
+walk than its translation.
 """
 
 from __future__ import annotations
@@ -17,6 +27,8 @@ from __future__ import annotations
 import datetime
 import difflib
 import fnmatch
+import importlib.machinery
+import importlib.util
 import logging
 import os
 import re
@@ -48,8 +60,10 @@ PLACEHOLDER_NOTE_END = "Delete this note when you are done."
 KNOWN_KEYS = (
     "title", "date", "modified", "author", "authors", "group", "signed", "tags",
     "summary", "status", "category", "slug", "lang", "translation", "save_as",
-    "url", "template",
+    "url", "template", "translation-of",
 )  # fmt: skip
+# What Pelican can read as an article or page: what `Translation-of: <path>` may name.
+READABLE_SUFFIXES = (*(f".{ext}" for ext in MARKDOWN_EXTENSIONS), ".html", ".htm", ".rst")
 
 # Markdown's meta extension rules (markdown/extensions/meta.py).
 META_RE = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)")
@@ -155,6 +169,19 @@ def _missing(header: Header, key: str, example: str) -> tuple[int, str]:
 
 
 @dataclass
+class Written:
+    """What the language checks need to know of one file; they run once every file is read."""
+
+    shown: str
+    rel: str  # relative to PATH, with "/": what `Translation-of:` may name
+    kind: str  # "article" or "page"
+    lang: str
+    slug: str | None
+    translation_of: tuple[int, str] | None  # (line, value)
+    translation: tuple[int, str] | None  # a `Translation:` line that marks a translation
+
+
+@dataclass
 class Context:
     settings: dict
     content_root: Path  # PATH
@@ -162,8 +189,17 @@ class Context:
     people_path: str
     categories: dict[str, str]  # slug -> declared name
     theme_static: Path | None
-    # (kind, category slug, slug) -> the file that has that address already
+    # DEFAULT_LANG and I18N_LANGUAGES; None if they are wrong (reported once, by validate_site)
+    languages: object = None  # i18n.settings.Languages
+    # (draft?, category slug or "page", language, slug) -> (the file at that address, marked as a translation?)
     addresses: dict = field(default_factory=dict)
+    written: list[Written] = field(default_factory=list)
+
+    @property
+    def default_lang(self) -> str:
+        if self.languages is not None:
+            return self.languages.default
+        return self.settings.get("DEFAULT_LANG") or "en"
 
 
 def _check_date(lineno: int, key: str, value: str, problems: list) -> None:
@@ -254,15 +290,13 @@ def _unknown_group(key: str, value: str, people: People, ctx: Context, choices: 
     )
 
 
-def _check_address(namespace: tuple, header: Header, shown: str, ctx: Context, problems: list) -> None:
-    """Two files with the same slug in one category would be written to one page."""
-    if header.first("lang") or header.first("translation"):
-        return  # translations share a slug on purpose
+def _slug_of(header: Header, ctx: Context) -> tuple[str, int] | None:
+    """The file's slug as Pelican makes it (its Slug: line, or its title), and that line."""
     explicit = header.first("slug")
     title = header.first("title")
     if explicit and explicit[1]:
-        slug, lineno = explicit[1], explicit[0]
-    elif title and title[1]:
+        return explicit[1], explicit[0]
+    if title and title[1]:
         settings = ctx.settings
         slug = slugify(
             title[1],
@@ -270,22 +304,203 @@ def _check_address(namespace: tuple, header: Header, shown: str, ctx: Context, p
             preserve_case=settings.get("SLUGIFY_PRESERVE_CASE", False),
             use_unicode=settings.get("SLUGIFY_USE_UNICODE", False),
         )
-        lineno = title[0]
-    else:
+        return slug, title[0]
+    return None
+
+
+def _translation_mark(header: Header) -> tuple[int, str] | None:
+    """A `Translation:` line that makes the file a translation (Pelican: any value but "false")."""
+    line = header.first("translation")
+    return line if line is not None and line[1].lower() != "false" else None
+
+
+def _check_address(
+    namespace: tuple, header: Header, lang: str, shown: str, ctx: Context, problems: list
+) -> None:
+    """Two files with the same slug and language in one category would be written to one page.
+
+    A translation shares its original's slug on purpose: it is in another
+    language, so at another address (es/posts/<slug>/)."""
+    found = _slug_of(header, ctx)
+    if found is None:
         return
+    slug, lineno = found
     status = header.first("status")
     draft = ("draft",) if status and status[1].lower() == "draft" else ()
-    key = (*draft, *namespace, slug)
-    other = ctx.addresses.setdefault(key, shown)
+    key = (*draft, *namespace, lang, slug)
+    marked = bool(_translation_mark(header) or header.first("translation-of"))
+    other, other_marked = ctx.addresses.setdefault(key, (shown, marked))
     if other != shown:
-        where = f"{slug}/" if namespace == ("page",) else f"{namespace[0]}/{slug}/"
+        prefix = f"{lang}/" if lang != ctx.default_lang else ""
+        where = f"{prefix}{slug}/" if namespace == ("page",) else f"{prefix}{namespace[0]}/{slug}/"
+        fix = f"Change the title, or add a `Slug: {slug}-2` line"
+        if lang == ctx.default_lang and (marked or other_marked):
+            others = ctx.languages.others if ctx.languages is not None else ()
+            example = f" (e.g. `Lang: {others[0]}`)" if others else ""
+            fix = f"The translation needs a `Lang:` line naming its language{example}"
+        problems.append(
+            (lineno, f"{other} already has the address {where}; one would overwrite the other. {fix}")
+        )
+
+
+# --- languages ---------------------------------------------------------------------
+
+
+def _languages_type():
+    """i18n.settings.Languages, also when Pelican loaded the chapter plugin alone.
+
+    Pelican imports a plugin from PLUGIN_PATHS without putting that folder on
+    sys.path, so `import i18n` fails unless the i18n plugin was loaded first;
+    it is found the way Pelican finds plugins, next to this one."""
+    try:
+        from i18n.settings import Languages
+    except ModuleNotFoundError as error:
+        if error.name != "i18n":
+            raise
+        plugins = str(Path(__file__).resolve().parent.parent)
+        spec = importlib.machinery.PathFinder.find_spec("i18n", [plugins])
+        if spec is None:
+            raise
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["i18n"] = module  # as Pelican does: the plugin loads once, whoever asks first
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules["i18n"]
+            raise
+        from i18n.settings import Languages
+    return Languages
+
+
+def language_name(code: str) -> str:
+    """"Spanish" for "es" (Babel's English name), the code itself if Babel does not know it."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(code).get_display_name("en") or code
+    except (UnknownLocaleError, ValueError, TypeError):
+        return code
+
+
+def _own_names(code: str) -> set[str]:
+    """A language's names in English and in itself, folded: what a writer may put in `Lang:` by mistake."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        locale = Locale.parse(code)
+    except (UnknownLocaleError, ValueError, TypeError):
+        return set()
+    return {name.casefold() for name in (locale.get_display_name("en"), locale.get_display_name(code)) if name}
+
+
+def _check_lang(line: tuple[int, str], ctx: Context, problems: list) -> None:
+    """`Lang:` names one of the site's languages, written as I18N_LANGUAGES writes it."""
+    languages = ctx.languages
+    lineno, value = line
+    listed = ", ".join(languages.all)
+    if not value:
+        problems.append(
+            (lineno, f"Lang: is empty; write the file's language (one of {listed}), "
+                     f"or delete the line if it is in {language_name(languages.default)}")
+        )
+        return
+    if value in languages.all:
+        return
+    setting = f"I18N_LANGUAGES: {listed}"
+    for code in languages.all:
+        if value.lower() == code:
+            fix = f"write the code in lower case, as I18N_LANGUAGES does: `Lang: {code}`"
+        elif re.split(r"[-_]", value.lower(), maxsplit=1)[0] == code:
+            fix = f"the site's languages are plain language codes, without a region: write `Lang: {code}`"
+        elif value.casefold() in _own_names(code):
+            fix = f"write the language's code: `Lang: {code}`"
+        else:
+            continue
+        problems.append((lineno, f"Lang: {value!r} is not one of the site's languages ({setting}); {fix}"))
+        return
+    name = language_name(value)
+    named = f" ({name})" if name != value else ""
+    catalogue = display_path(languages.catalogues / value / "LC_MESSAGES" / "messages.po")
+    problems.append(
+        (
+            lineno,
+            f"Lang: {value!r}{named} is not one of the site's languages ({setting}); "
+            f"fix the code, or add {value!r} to I18N_LANGUAGES in pelicanconf.py "
+            f"together with its catalogue {catalogue}",
+        )
+    )
+
+
+def _check_group_names(header: Header, lang: str, ctx: Context, problems: list) -> None:
+    """A post or statement in another language shows its group's name in that language."""
+    people = ctx.people
+    if people is None:
+        return
+    for key in ("group", "signed"):
+        line = header.first(key)
+        group = people.groups.get(line[1]) if line else None
+        if group is None or group.has_name_in(lang):
+            continue  # an unknown group is reported by _check_people; `Signed: chapter` is the site's name
+        name = group.name if group.name.lower().startswith("the ") else f"the {group.name}"
         problems.append(
             (
-                lineno,
-                f"{other} already has the address {where}; one would overwrite the other. "
-                f"Change the title, or add a `Slug: {slug}-2` line",
+                line[0],
+                f"{name} has no {language_name(lang)} name: add [groups.{group.slug}.{lang}] "
+                f'name = "..." to {ctx.people_path}',
             )
         )
+
+
+def _check_translations(ctx: Context) -> list[Problem]:
+    """Every translation has its original in the default language (all files read first)."""
+    default = ctx.default_lang
+    language = language_name(default)
+    originals: dict[str, dict[str, list[Written]]] = {"article": {}, "page": {}}
+    paths: dict[str, list[str]] = {"article": [], "page": []}
+    for written in ctx.written:
+        if written.lang == default:
+            paths[written.kind].append(written.rel)
+            if written.slug is not None:
+                originals[written.kind].setdefault(written.slug, []).append(written)
+    problems = []
+    for written in ctx.written:
+        what = "post or statement" if written.kind == "article" else "page"
+        slugs = originals[written.kind]
+        if written.translation_of is not None:
+            lineno, value = written.translation_of
+            target = value.lstrip("/")
+            file = ctx.content_root / target
+            if value in slugs or (target.endswith(READABLE_SUFFIXES) and file.is_file()):
+                continue
+            if "/" in target or target.endswith(READABLE_SUFFIXES):
+                missing = f"there is no file {display_path(file)}{_suggest(target, paths[written.kind]) or '.'}"
+            else:
+                missing = f"no {language} {what} has the slug {value!r}{_suggest(value, slugs) or '.'}"
+            example = "statements/<file>.md" if written.kind == "article" else "pages/<file>.md"
+            problems.append(
+                Problem(
+                    written.shown,
+                    lineno,
+                    f"Translation-of: {value!r} names no original: {missing} Write the original's slug, "
+                    f"or its path under {display_path(ctx.content_root)}/ (e.g. `Translation-of: {example}`)",
+                )
+            )
+        elif written.translation is not None and written.slug is not None:
+            if any(other is not written for other in slugs.get(written.slug, [])):
+                continue
+            lineno, value = written.translation
+            hint = _suggest(written.slug, [slug for slug in slugs if slug != written.slug])
+            problems.append(
+                Problem(
+                    written.shown,
+                    lineno,
+                    f"Translation: {value} but no {language} {what} has this file's slug "
+                    f"{written.slug!r} (a translation shares its original's slug){hint or '.'} "
+                    "Add a `Slug:` line with the original's slug, or name the original with "
+                    "`Translation-of: <its slug or path>` instead",
+                )
+            )
+    return problems
 
 
 def _resolve_link(target: str, source: Path, ctx: Context) -> Path:
@@ -553,6 +768,12 @@ def validate_file(path: Path, ctx: Context, kind: str) -> list[Problem]:
     if modified is not None:
         _check_date(modified[0], "Modified", modified[1], problems)
 
+    lang_line = header.first("lang")
+    lang = lang_line[1] if lang_line and lang_line[1] else ctx.default_lang
+    known_lang = ctx.languages is not None and lang in ctx.languages.all
+    if lang_line is not None and ctx.languages is not None:
+        _check_lang(lang_line, ctx, problems)
+
     if kind == "article":
         date = header.first("date")
         if date is None:
@@ -579,9 +800,27 @@ def validate_file(path: Path, ctx: Context, kind: str) -> list[Problem]:
             problems.append((lineno, message))
         else:
             _check_people(slugify(category), header, ctx, problems)
-            _check_address((slugify(category),), header, shown, ctx, problems)
+            _check_address((slugify(category),), header, lang, shown, ctx, problems)
+            if known_lang and lang != ctx.default_lang:
+                _check_group_names(header, lang, ctx, problems)
     elif title is not None and title[1]:
-        _check_address(("page",), header, shown, ctx, problems)
+        _check_address(("page",), header, lang, shown, ctx, problems)
+    slug = _slug_of(header, ctx)
+    try:
+        rel = path.relative_to(ctx.content_root).as_posix()
+    except ValueError:
+        rel = path.as_posix()
+    ctx.written.append(
+        Written(
+            shown=shown,
+            rel=rel,
+            kind=kind,
+            lang=lang,
+            slug=slug[0] if slug else None,
+            translation_of=header.first("translation-of"),
+            translation=_translation_mark(header),
+        )
+    )
 
     if status is None or status[1].lower() != "draft":
         summary = header.first("summary")
@@ -655,15 +894,29 @@ def validate_site(settings, root: Path | None = None) -> list[Problem]:
         people = read_people(ppath)
     except PeopleFileError as error:
         people = None
-        match = re.search(r"line (\d+)", str(error))
+        # "<file>:<line>: ..." (a table's error), or "<file>: ... (at line N, column M)" (TOML syntax)
         message = str(error)
-        prefix = f"{ppath}: "
-        if message.startswith(prefix):
-            message = message[len(prefix) :]
-        problems.append(Problem(display_path(ppath), int(match.group(1)) if match else 1, message))
+        located = re.match(rf"{re.escape(str(ppath))}:(\d+): ", message)
+        if located:
+            line, message = int(located.group(1)), message[located.end() :]
+        else:
+            match = re.search(r"line (\d+)", message)
+            line = int(match.group(1)) if match else 1
+            prefix = f"{ppath}: "
+            if message.startswith(prefix):
+                message = message[len(prefix) :]
+        problems.append(Problem(display_path(ppath), line, message))
     categories = {
         slugify(name): name for name in settings.get("CHAPTER_CATEGORIES") or DEFAULT_CATEGORIES
     }
+    Languages = _languages_type()
+    from i18n.errors import LanguageSettingsError  # found now that _languages_type loaded i18n
+
+    try:
+        languages = Languages.from_pelican(settings)
+    except LanguageSettingsError as error:  # the message names the setting and the fix
+        languages = None
+        problems.append(Problem("pelicanconf.py", 1, str(error)))
     ctx = Context(
         settings=settings,
         content_root=Path(settings["PATH"]),
@@ -671,10 +924,13 @@ def validate_site(settings, root: Path | None = None) -> list[Problem]:
         people_path=display_path(ppath),
         categories=categories,
         theme_static=_theme_static(settings),
+        languages=languages,
     )
     for path, kind in content_files(settings):
         problems.extend(validate_file(path, ctx, kind))
-    return problems
+    if languages is not None:
+        problems.extend(_check_translations(ctx))
+    return sorted(problems)
 
 
 # --- the build -------------------------------------------------------------------
