@@ -41,9 +41,9 @@ PATH = "content"
 THEME = "theme"
 OUTPUT_PATH = "output"
 PLUGIN_PATHS = ["plugins"]
-# i18n after chapter: its stages run after the chapter's on the same signals
-# (translations get their working group's name once chapter has set it).
-PLUGINS = ["chapter", "i18n", "digest", "digest_print", "digest_email"]
+# i18n first: the others import it (plugins/i18n/__init__.py says which
+# signal each of its stages waits for, so the order of the rest does not matter).
+PLUGINS = ["i18n", "chapter", "digest", "digest_print", "digest_email"]
 
 # --- Content model ----------------------------------------------------------
 # posts/ and statements/ become the categories "Posts" and "Statements".

@@ -47,6 +47,7 @@ class Site:
             f"PATH = {str(self.content)!r}",
             f"OUTPUT_PATH = {str(self.output)!r}",
             f"THEME = {str(REPO / 'theme')!r}",
+            f"I18N_CATALOGUES = {str(REPO / 'theme' / 'translations')!r}",
             f"PLUGIN_PATHS = [{str(REPO / 'plugins')!r}]",
             f"CHAPTER_PEOPLE_FILE = {str(self.content / 'people.toml')!r}",
             f"DIGEST_ISSUES_PATH = {str(self.content / 'digests')!r}",

@@ -92,8 +92,10 @@ def make_site(
         OUTPUT_PATH = "output"
         THEME = {str(REPO / "theme")!r}
         PLUGIN_PATHS = [{str(REPO / "plugins")!r}]
-        # The site plugin only: these tests are about posts and statements.
-        PLUGINS = ["chapter"]
+        # The site plugin only (and the languages one the theme speaks
+        # through): these tests are about posts and statements.
+        PLUGINS = ["chapter", "i18n"]
+        I18N_CATALOGUES = {str(REPO / "theme" / "translations")!r}
         CHAPTER_PEOPLE_FILE = "content/people.toml"
         CACHE_PATH = {str(root / "cache")!r}
         """

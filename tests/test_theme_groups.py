@@ -66,7 +66,7 @@ def build(tmp_path: Path, **override) -> Path:
             "PATH": str(content),
             "OUTPUT_PATH": str(output),
             "CHAPTER_PEOPLE_FILE": str(content / "people.toml"),
-            "PLUGINS": ["chapter"],
+            "PLUGINS": ["chapter", "i18n"],
             "CACHE_CONTENT": False,
             **override,
         },

@@ -88,10 +88,15 @@ def page(site: Path, rel: str) -> Page:
     return Page(path.read_text(encoding="utf-8"))
 
 
+def english_sources(folder: str) -> list[Path]:
+    """The default language's content files (the Spanish ones are tested in test_i18n_site.py)."""
+    return [p for p in sorted((CONTENT / folder).glob("*.md")) if metadata(p).get("lang", "en") == "en"]
+
+
 def built_pages(site: Path, folder: str) -> dict[Path, Path]:
     """source file -> built page, matched by title (slugs come from titles)."""
     result = {}
-    for source in sorted((CONTENT / folder).glob("*.md")):
+    for source in english_sources(folder):
         meta = metadata(source)
         if meta.get("status") == "draft":
             continue
@@ -157,7 +162,7 @@ def test_statements_are_signed_by_their_body_without_disclaimer(built_site):
 
 def test_statement_feed_entries_are_authored_by_the_body(built_site):
     feed = feedparser.parse((built_site / "feeds" / "statements.atom.xml").read_bytes())
-    sources = {metadata(p)["title"]: metadata(p) for p in (CONTENT / "statements").glob("*.md")}
+    sources = {metadata(p)["title"]: metadata(p) for p in english_sources("statements")}
     assert len(feed.entries) == len(sources)
     for entry in feed.entries:
         meta = sources[entry.title.replace("’", "'")]
@@ -202,10 +207,15 @@ def test_every_page_autodiscovers_the_site_feeds(built_site):
     assert len(pages) > 20
     for path in pages:
         doc = Page(path.read_text(encoding="utf-8"))
-        alternates = {t["href"] for t in doc.find("link", rel="alternate")}
+        # Feeds, not the same page in another language (hreflang).
+        alternates = {t["href"] for t in doc.find("link", rel="alternate") if "hreflang" not in t}
+        spanish = path.relative_to(built_site).parts[0] == "es"
+        if spanish:
+            alternates = {h.replace("/feeds/es/", "/feeds/") for h in alternates}
         assert "/" + SETTINGS["FEED_ALL_ATOM"] in alternates, path
         assert "/" + SETTINGS["FEED_ALL_RSS"] in alternates, path
         for href in alternates:
+            href = href.replace("/feeds/", "/feeds/es/") if spanish else href
             assert (built_site / href.lstrip("/")).is_file(), f"{path}: feed link {href} has no feed"
 
 
@@ -264,12 +274,15 @@ def test_pages_exist_and_subscribe_lists_every_feed(built_site):
         assert page(built_site, rel).find("main")
     missing = page(built_site, "404.html")
     assert "/" in missing.hrefs()
-    subscribe = page(built_site, "subscribe/")
-    linked = subscribe.hrefs()
-    feeds = {"/" + p.relative_to(built_site).as_posix() for p in (built_site / "feeds").rglob("*.xml")}
-    assert feeds, "no feeds were built"
-    assert feeds <= linked, f"Subscribe misses {feeds - linked}"
-    assert {"/feeds/digest.atom.xml", "/feeds/digest.rss.xml"} <= linked
+    every_feed = {"/" + p.relative_to(built_site).as_posix() for p in (built_site / "feeds").rglob("*.xml")}
+    assert every_feed, "no feeds were built"
+    # Each language's Subscribe page lists that language's feeds.
+    for subscribe_page, feeds in (("subscribe/", {f for f in every_feed if not f.startswith("/feeds/es/")}),
+                                  ("es/subscribe/", {f for f in every_feed if f.startswith("/feeds/es/")})):
+        linked = page(built_site, subscribe_page).hrefs()
+        assert feeds, subscribe_page
+        assert feeds <= linked, f"{subscribe_page} misses {feeds - linked}"
+    assert {"/feeds/digest.atom.xml", "/feeds/digest.rss.xml"} <= page(built_site, "subscribe/").hrefs()
 
 
 def test_home_paginates_with_page_urls_and_articles_link_neighbours(built_site):

@@ -16,7 +16,8 @@ originals and English listings. Here instead, right after reading:
   I18N_LANGUAGES (Pelican's `.translations` stays empty, so Pelican's
   all-feed never mixes languages);
 - an item in another language gets that language's category, tags, authors
-  (URLs under `/<lang>/`) and working group (its name from people.toml).
+  (URLs under `/<lang>/`) and, once the chapter plugin has named it, its
+  working group in that language (people.toml).
 
 `invoke check` reports a `Translation-of:` that names nothing, a language
 outside I18N_LANGUAGES and two files with one language and slug; the build
@@ -107,8 +108,8 @@ def split_languages(items: list, languages: Languages) -> tuple[list, list]:
     return default, [item for item in items if item.lang != languages.default]
 
 
-def localise(item, languages: Languages, settings_by_lang: dict) -> None:
-    """Give an other-language item its language's category, tags, authors, group."""
+def localise_taxonomy(item, languages: Languages, settings_by_lang: dict) -> None:
+    """Give an other-language item its language's category, tags and authors (their pages are in its tree)."""
     lang = item.lang
     if lang == languages.default or lang not in settings_by_lang:
         return
@@ -120,10 +121,6 @@ def localise(item, languages: Languages, settings_by_lang: dict) -> None:
     if getattr(item, "authors", None):
         item.authors = [Author(author.name, local) for author in item.authors]
         item.author = item.authors[0]
-    for attribute in ("group", "signed_by"):
-        body = getattr(item, attribute, None)
-        if body is not None and hasattr(body, "in_language"):
-            setattr(item, attribute, body.in_language(lang, languages.prefix(lang)))
 
 
 def _separate(generator, originals: str, translations: str, languages: Languages) -> None:
@@ -144,7 +141,20 @@ def separate_articles(generator) -> None:
         link_versions(items, languages, generator.path)
         _separate(generator, originals, translations, languages)
         for item in getattr(generator, translations):
-            localise(item, languages, settings_by_lang)
+            localise_taxonomy(item, languages, settings_by_lang)
+
+
+def localise_groups(generator) -> None:
+    """article_generator_finalized: after the chapter plugin named each item's
+    working group (at pretaxonomy), give other-language items that language's."""
+    languages = Languages.from_pelican(generator.settings)
+    for name in ("translations", "hidden_translations", "drafts_translations"):
+        for item in getattr(generator, name, []) or []:
+            if item.lang in languages.others:
+                for attribute in ("group", "signed_by"):
+                    body = getattr(item, attribute, None)
+                    if body is not None and hasattr(body, "in_language"):
+                        setattr(item, attribute, body.in_language(item.lang, languages.prefix(item.lang)))
 
 
 def separate_pages(generator) -> None:
@@ -170,4 +180,5 @@ def switch_off_pelican_translations(pelican) -> None:
 def register():
     signals.initialized.connect(switch_off_pelican_translations)
     signals.article_generator_pretaxonomy.connect(separate_articles)
+    signals.article_generator_finalized.connect(localise_groups)
     signals.page_generator_finalized.connect(separate_pages)

@@ -11,9 +11,10 @@ navigation that stays in the reader's language.
   `exact` is False for such a fallback, and only exact ones become
   `<link rel="alternate" hreflang>`: a search engine must not take the
   Spanish home for a translation of an English topic page.
-- `|localized` (a filter): a site path as the page's language has it
-  ("about/" -> "es/about/" on a Spanish page), or the default language's
-  when that language has no such page.
+- `|localized` (a filter): a site path of any tree as the page's language
+  has it ("about/" -> "es/about/" on a Spanish page, "es/groups/x/" ->
+  "groups/x/" on an English one), or the default language's when that
+  language has no such page.
 """
 
 from __future__ import annotations
@@ -67,15 +68,19 @@ def versions_for(context, languages: Languages) -> list[tuple[str, str, bool]]:
                 found.setdefault(version.lang, (version.url, True))
         return [(lang, *found.get(lang, (languages.prefix(lang), False))) for lang in languages.all]
 
-    categories = {str(getattr(category, "slug", "")) for category, _ in context.get("categories") or ()}
-    categories |= {re.sub(r"[^\w-]+", "-", name.lower()) for name in context.get("CHAPTER_CATEGORIES") or ()}
+    # Every tree has every category of the default language (trees.py).
+    trees = context.get("I18N_TREES") or {}
+    listed = next(iter(trees.values())).categories if trees else context.get("categories") or ()
+    categories = {str(getattr(category, "slug", "")) for category, _ in listed}
     base = _listing_counterpart(str(context.get("output_file") or ""), languages, here, categories)
     result = []
     for lang in languages.all:
-        if base is None:
-            result.append((lang, languages.prefix(lang), lang == here))
-        else:
+        if base is not None:
             result.append((lang, _url_of(languages.path(lang, base)), True))
+        elif lang == here:
+            result.append((lang, _url_of(str(context.get("output_file") or "")), True))
+        else:
+            result.append((lang, languages.prefix(lang), False))  # that language's home
     return result
 
 
@@ -86,10 +91,11 @@ def install(env, languages: Languages) -> None:
 
     @pass_context
     def localized(context, path: str) -> str:
-        lang = page_lang(context, languages)
-        if lang == languages.default:
+        if not path:
             return path
-        if not path or languages.language_of_path(path) == lang:
+        lang = page_lang(context, languages)
+        path = languages.base_path(path)  # a path of any tree: its page in this one
+        if lang == languages.default:
             return path
         local = languages.path(lang, path)
         pages = context.get("I18N_PAGE_URLS") or ()

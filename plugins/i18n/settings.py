@@ -55,6 +55,15 @@ class Languages:
             return f"{FEEDS_DIR}{lang}/{path[len(FEEDS_DIR):]}"
         return f"{lang}/{path}"
 
+    def base_path(self, path: str) -> str:
+        """The default language's path for a path in any language's tree (inverse of `path`)."""
+        for lang in self.others:
+            if path.startswith(f"{FEEDS_DIR}{lang}/"):
+                return FEEDS_DIR + path[len(f"{FEEDS_DIR}{lang}/"):]
+            if path.startswith(f"{lang}/"):
+                return path[len(lang) + 1:]
+        return path
+
     def language_of_path(self, path: str) -> str:
         """The language whose tree holds an output path (inverse of `path`)."""
         for lang in self.others:

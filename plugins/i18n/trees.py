@@ -4,7 +4,7 @@ When Pelican has written the default language's site, every other language
 in I18N_LANGUAGES gets the same listings from the same templates and
 Pelican's own writing code, over that language's articles only:
 `es/` (home), `es/archives/`, `es/tags/…`, `es/authors/…`, `es/posts/`,
-`es/statements/` (every category in CHAPTER_CATEGORIES, even one with
+`es/statements/` (every category the default language has, even one with
 nothing in the language yet, so the navigation never leads nowhere), and
 the feeds `feeds/es/all.atom.xml`, `feeds/es/posts.atom.xml`, … Pages,
 groups and the digest write their own language versions.
@@ -22,6 +22,7 @@ from functools import partial
 from operator import attrgetter
 
 from pelican import signals
+from pelican.generators import ArticlesGenerator
 from pelican.urlwrappers import Category
 
 from .catalogues import language_name
@@ -40,7 +41,7 @@ class Tree:
     settings: dict
     articles: list
     dates: list
-    categories: list  # [(Category, [articles])], every CHAPTER_CATEGORIES one included
+    categories: list  # [(Category, [articles])], every category of the default language included
     tags: dict
     authors: list
 
@@ -71,9 +72,16 @@ def _as_language(generator, **state):
             setattr(generator, name, value)
 
 
+def build_trees_of(generators) -> None:
+    """all_generators_finalized: after every stage of every plugin has run
+    (the schedule stage has held back future posts)."""
+    for generator in generators:
+        if isinstance(generator, ArticlesGenerator):
+            build_trees(generator)
+
+
 def build_trees(generator) -> None:
-    """article_generator_finalized (after the schedule stage held back future
-    posts): each other language's lists, for its tree and its Subscribe page."""
+    """Each other language's lists, for its tree and its Subscribe page."""
     languages = Languages.from_pelican(generator.settings)
     generator.i18n_trees = {}
     for lang in languages.others:
@@ -82,10 +90,9 @@ def build_trees(generator) -> None:
         dates = sorted(articles, key=attrgetter("date"), reverse=bool(generator.settings.get("NEWEST_FIRST_ARCHIVES", True)))
         categories, tags, authors = taxonomy(articles)
         present = {category.slug for category, _ in categories}
-        for name in generator.settings.get("CHAPTER_CATEGORIES") or ():
-            category = Category(name, local)
-            if category.slug not in present:
-                categories.append((category, []))
+        for default_category, _ in generator.categories:
+            if default_category.slug not in present:
+                categories.append((Category(default_category.name, local), []))
         generator.i18n_trees[lang] = Tree(lang, local, articles, dates, categories, tags, authors)
     generator.context["I18N_TREES"] = generator.i18n_trees
 
@@ -142,5 +149,5 @@ def _write_empty_category_feeds(generator, writer, tree: Tree, context) -> None:
 
 
 def register():
-    signals.article_generator_finalized.connect(build_trees)
+    signals.all_generators_finalized.connect(build_trees_of)
     signals.article_writer_finalized.connect(write_language_trees)
