@@ -57,7 +57,7 @@ TARGET = 5.0  # seconds for a 40-item issue's PDF (issue #11)
 MONTH = "2025-03"
 ISSUE_DATE = "2025-04-01 09:00"
 PUBLIC_URL = "https://millbrook.example.org"
-HTML_PLUGINS = ["chapter", "i18n", "digest", "digest_email"]
+HTML_PLUGINS = ["i18n", "chapter", "digest", "digest_email"]
 COVER_PICTURE = REPO / "content" / "digests" / "images" / "2026-10" / (
     "0b1eed55b5d09da3853bf71861f7b8405e84851ccca1cc4c7659b69638c90049.png")
 

@@ -169,7 +169,7 @@ def main() -> int:
         builds = {
             "chapter site (project settings, theme, plugins)": project_cmd,
             # The theme needs the site plugin (its filters, BRAND); the digest and email are optional.
-            "  the same with the site plugin only": project_cmd + ["-e", 'PLUGINS=["chapter","i18n"]'],
+            "  the same with the site plugin only": project_cmd + ["-e", 'PLUGINS=["i18n","chapter"]'],
             "bare Pelican (defaults, default theme)": bare_cmd,
         }
         times: dict[str, list[tuple[float, float]]] = {name: [] for name in builds}

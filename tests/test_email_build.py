@@ -86,7 +86,7 @@ def make_site(tmp_path: Path, **settings) -> Path:
         "THEME": str(REPO / "theme"),
         "PLUGIN_PATHS": [str(REPO / "plugins")],
         # chapter: the publication's identity (BRAND) for the theme and the email.
-        "PLUGINS": ["chapter", "i18n", "digest", "digest_email"],
+        "PLUGINS": ["i18n", "chapter", "digest", "digest_email"],
         "STATIC_PATHS": ["digests/images"],
         "ARTICLE_EXCLUDES": ["digests"],
         "PAGE_EXCLUDES": ["digests"],

@@ -174,7 +174,7 @@ def test_preview_pages_are_the_full_builds_pages(tmp_path):
     # Every plugin of the project: Pelican's signals are process-wide, so an in-process
     # preview in a test worker where another test loaded the digest plugin would otherwise
     # write its pages too, and the comparison would be about test order, not the preview.
-    site = make_site(tmp_path / "site", files, extra_settings='\nPLUGINS = ["chapter", "i18n", "digest", "digest_email"]')
+    site = make_site(tmp_path / "site", files, extra_settings='\nPLUGINS = ["i18n", "chapter", "digest", "digest_email"]')
     full = build(site, tmp_path / "full")
     assert full.returncode == 0, full.output
 

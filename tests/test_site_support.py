@@ -94,7 +94,7 @@ def make_site(
         PLUGIN_PATHS = [{str(REPO / "plugins")!r}]
         # The site plugin only (and the languages one the theme speaks
         # through): these tests are about posts and statements.
-        PLUGINS = ["chapter", "i18n"]
+        PLUGINS = ["i18n", "chapter"]
         I18N_CATALOGUES = {str(REPO / "theme" / "translations")!r}
         CHAPTER_PEOPLE_FILE = "content/people.toml"
         CACHE_PATH = {str(root / "cache")!r}

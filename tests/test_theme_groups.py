@@ -66,7 +66,7 @@ def build(tmp_path: Path, **override) -> Path:
             "PATH": str(content),
             "OUTPUT_PATH": str(output),
             "CHAPTER_PEOPLE_FILE": str(content / "people.toml"),
-            "PLUGINS": ["chapter", "i18n"],
+            "PLUGINS": ["i18n", "chapter"],
             "CACHE_CONTENT": False,
             **override,
         },
