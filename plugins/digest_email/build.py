@@ -1,4 +1,7 @@
-"""Writes the four email files of an issue beside its page."""
+"""Writes the four email files of each edition of an issue beside its page:
+the default language's in output/digest/YYYY-MM/, each other language's
+(an issue has one where it has an intro in it) beside that language's page,
+output/es/digest/YYYY-MM/."""
 
 from __future__ import annotations
 
@@ -9,13 +12,14 @@ from pathlib import Path
 
 from digest.files import write_atomically
 from digest.models import DigestIssue
+from i18n.errors import LanguageError
 
 from .errors import EmailError, EmailWriteError
 from .mime import build_message, message_bytes
 from .render import render_body, render_html
 from .settings import EmailSettings
 from .text import render_text
-from .view import prepare
+from .view import issue_languages, prepare
 
 log = logging.getLogger(__name__)
 
@@ -38,29 +42,42 @@ class EmailFiles:
         }
 
 
-def render_issue(issue: DigestIssue, settings: EmailSettings, lang: str = "en", print_edition=None) -> EmailFiles:
-    view = prepare(issue, settings, print_edition)
-    html = render_html(view, lang=lang)
+def render_issue(issue: DigestIssue, settings: EmailSettings, lang: str | None = None,
+                 print_edition=None) -> EmailFiles:
+    """The edition in `lang` (default: the site's default language); EmailError
+    if the issue has none in that language (no intro in it)."""
+    view = prepare(issue, settings, print_edition, lang=lang)
+    html = render_html(view)
     text = render_text(view)
     body = render_body(view)
-    eml = message_bytes(build_message(issue, settings, text, html))
+    eml = message_bytes(build_message(issue, settings, text, html, subject=view.subject, lang=view.lang))
     return EmailFiles(html=html, text=text, body=body, eml=eml)
 
 
-def issue_dir(output_path: str | os.PathLike, issue: DigestIssue) -> Path:
-    """output/<issue.url>, refusing a URL that would leave the output folder."""
+def edition_url(issue: DigestIssue, settings: EmailSettings, lang: str | None = None) -> str:
+    """Where the edition in `lang` lives: "digest/2026-10/", "es/digest/2026-10/"."""
+    languages = settings.site_languages
+    return languages.path(lang or languages.default, issue.url.lstrip("/"))
+
+
+def issue_dir(output_path: str | os.PathLike, issue: DigestIssue, settings: EmailSettings | None = None,
+              lang: str | None = None) -> Path:
+    """output/<the edition's URL> (the issue's, or its page's in `lang`),
+    refusing a URL that would leave the output folder."""
+    url = edition_url(issue, settings, lang) if settings is not None else issue.url
     root = Path(output_path).resolve()
-    target = (root / issue.url.strip("/")).resolve()
+    target = (root / url.strip("/")).resolve()
     if root != target and root not in target.parents:
         raise EmailError(f"{issue.source_path}: the issue URL {issue.url!r} points outside the output folder.")
     return target
 
 
-def write_issue(issue: DigestIssue, settings: EmailSettings, output_path, lang: str = "en",
+def write_issue(issue: DigestIssue, settings: EmailSettings, output_path, lang: str | None = None,
                 print_edition=None) -> Path:
-    """Render and write the four files; warn if email.html is over the clip size."""
+    """Render and write the four files of the edition in `lang` (default: the
+    site's default language); warn if email.html is over the clip size."""
     files = render_issue(issue, settings, lang=lang, print_edition=print_edition)
-    target = issue_dir(output_path, issue)
+    target = issue_dir(output_path, issue, settings, lang)
     size = len(files.html.encode("utf-8"))
     if size > settings.max_bytes:
         log.warning(
@@ -69,7 +86,7 @@ def write_issue(issue: DigestIssue, settings: EmailSettings, output_path, lang: 
             "footer and unsubscribe line included). Shorten excerpts or hold back some items.",
             issue.source_path,
             issue.title,
-            issue.url.strip("/"),
+            edition_url(issue, settings, lang).strip("/"),
             f"{size:,}",
             f"{settings.max_bytes:,}",
         )
@@ -85,8 +102,9 @@ def write_issue(issue: DigestIssue, settings: EmailSettings, output_path, lang: 
 
 
 def write_all(issues, pelican_settings: dict, output_path, print_editions=None) -> list[Path]:
-    """Write every issue's email files; errors are logged, naming the issue.
-    `print_editions` ({month: PrintEdition}, from digest_print) adds the PDF's link."""
+    """Write the email files of every edition of every issue (one per language
+    it has an intro in); errors are logged, naming the issue. `print_editions`
+    ({month: PrintEdition}, from digest_print) adds the PDF's link."""
     issues = list(issues or [])
     if not issues:
         return []
@@ -95,14 +113,14 @@ def write_all(issues, pelican_settings: dict, output_path, print_editions=None) 
     except EmailError as exc:
         log.error("Email edition not written: %s", exc)
         return []
-    lang = pelican_settings.get("DEFAULT_LANG") or "en"
     written = []
     for issue in issues:
-        try:
-            written.append(write_issue(issue, settings, output_path, lang=lang,
-                                       print_edition=(print_editions or {}).get(issue.month)))
-        except EmailWriteError:
-            raise  # the build must fail: a site without this issue's email files is half-built
-        except EmailError as exc:
-            log.error("Email edition of %s not written: %s", issue.source_path, exc)
+        for lang in issue_languages(issue, settings):
+            try:
+                written.append(write_issue(issue, settings, output_path, lang=lang,
+                                           print_edition=(print_editions or {}).get(issue.month)))
+            except EmailWriteError:
+                raise  # the build must fail: a site without this issue's email files is half-built
+            except (EmailError, LanguageError) as exc:
+                log.error("Email edition (%s) of %s not written: %s", lang, issue.source_path, exc)
     return written

@@ -27,11 +27,14 @@ def check_sender(sender: str) -> None:
         )
 
 
-def build_message(issue: DigestIssue, settings: EmailSettings, text: str, html: str) -> EmailMessage:
+def build_message(issue: DigestIssue, settings: EmailSettings, text: str, html: str, *,
+                  subject: str | None = None, lang: str | None = None) -> EmailMessage:
+    """`subject`: the edition's (view.EmailIssue.subject), else the issue's title;
+    `lang`: the edition's language, when it is not the site's default."""
     check_sender(settings.sender)
     msg = EmailMessage(policy=policy.SMTP)
     # One line: a line break in a header would end it (or inject another).
-    msg["Subject"] = subject_prefix(issue) + " ".join(issue.title.split())
+    msg["Subject"] = " ".join((subject or subject_prefix(issue) + issue.title).split())
     msg["From"] = settings.sender
     # The publication date, so rebuilding an unchanged issue gives the same file.
     msg["Date"] = format_datetime(issue.date) if issue.date.tzinfo else format_datetime(issue.date.astimezone())
@@ -39,7 +42,8 @@ def build_message(issue: DigestIssue, settings: EmailSettings, text: str, html: 
     # because mail providers drop a second message with a Message-ID they have seen.
     digest = hashlib.sha256((text + html).encode("utf-8")).hexdigest()[:16]
     domain = Address(addr_spec=getaddresses([settings.sender])[0][1]).domain or urlsplit(settings.siteurl).hostname
-    msg["Message-ID"] = f"<digest-{issue.month}.{digest}@{domain}>"
+    edition = f"-{lang}" if lang and lang != settings.site_languages.default else ""
+    msg["Message-ID"] = f"<digest-{issue.month}{edition}.{digest}@{domain}>"
     # quoted-printable keeps every line short and 7-bit, whatever relay the
     # message passes through, and leaves the text part readable in an editor.
     msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")

@@ -4,16 +4,24 @@ The templates carry their CSS in a <style> block with a few short classes;
 css-inline copies every rule onto the elements it matches (mail clients drop
 or ignore <style> blocks) and keeps only the @media rules in <style>, where
 the clients that support them use them for dark mode.
+
+Every word in the templates goes through gettext (Jinja's i18n extension,
+installed by i18n.catalogues): each render passes `page_lang`, the edition's
+language, which picks the catalogue.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from string import Template
 
 import css_inline
 from chapter.brand import Brand
+from i18n import catalogues
+from i18n.catalogues import format_number
+from i18n.settings import Languages
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from .errors import EmailError
@@ -26,13 +34,22 @@ PREHEADER_CHARS = 140
 # inbox preview with the first lines of the body ("Read this issue on the web").
 PREHEADER_PADDING = "\u200c\u00a0" * 40
 
-_env = Environment(
-    loader=FileSystemLoader(str(TEMPLATES)),
-    autoescape=select_autoescape(default=True, default_for_string=True),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+
+
+@lru_cache(maxsize=8)
+def environment(languages: Languages) -> Environment:
+    """The templates' environment, speaking the site's languages (one per
+    site: the catalogues' folder is part of `languages`)."""
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    catalogues.install(env, languages)
+    return env
+
 # Never fetch a stylesheet named in the HTML: the build must not touch the network.
 _full = css_inline.CSSInliner(keep_at_rules=True, minify_css=True, load_remote_stylesheets=False)
 _fragment = css_inline.CSSInliner(minify_css=True, load_remote_stylesheets=False)
@@ -69,22 +86,25 @@ def preheader(issue: EmailIssue) -> str:
     """The inbox preview line: the intro's first words, else what the issue holds."""
     text = html_to_text(issue.intro_html)
     if not text:
+        ngettext = issue.words.ngettext
         sources = sorted({item.source_title for item in issue.items})
         count = len(issue.items)
-        text = f"{count} piece{'s' if count != 1 else ''} of writing from {', '.join(sources)}."
+        text = ngettext("%(num)s piece of writing from %(sources)s.", "%(num)s pieces of writing from %(sources)s.",
+                        count) % {"num": format_number(count, issue.lang), "sources": ", ".join(sources)}
     if len(text) > PREHEADER_CHARS:
         text = text[: PREHEADER_CHARS - 1].rsplit(" ", 1)[0].rstrip(" ,;:.") + "…"
     return text
 
 
-def render_html(issue: EmailIssue, lang: str = "en") -> str:
+def render_html(issue: EmailIssue) -> str:
     """The complete email: document, masthead, body, footer; CSS inlined."""
     brand = issue.settings.identity
-    html = _env.get_template("email.html.j2").render(
+    html = environment(issue.settings.site_languages).get_template("email.html.j2").render(
         e=issue,
         s=issue.settings,
         b=brand,
-        lang=lang,
+        lang=issue.lang,
+        page_lang=issue.lang,
         css=_css("layout.css") + colors_css(brand),
         preheader=preheader(issue),
         padding=PREHEADER_PADDING,
@@ -111,7 +131,8 @@ def _charset_first(html: str) -> str:
 def render_body(issue: EmailIssue) -> str:
     """The issue's content only (no document, header or footer), CSS inlined,
     for mailing tools that wrap every email in the organization's template."""
-    html = _env.get_template("email-body.html.j2").render(e=issue, s=issue.settings)
+    html = environment(issue.settings.site_languages).get_template("email-body.html.j2").render(
+        e=issue, s=issue.settings, page_lang=issue.lang)
     try:
         return _fragment.inline_fragment(html, _css("layout.css")).strip() + "\n"
     except css_inline.InlineError as exc:

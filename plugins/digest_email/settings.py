@@ -9,15 +9,27 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from chapter.brand import Brand, BrandError, brand
+from i18n.errors import LanguageError
+from i18n.settings import Languages
 
 from .errors import EmailError
+
+
+def _(message: str) -> str:
+    """Marks a message for the catalogue without translating it here: the
+    view translates it into each edition's language (gettext_noop)."""
+    return message
+
 
 # Gmail clips a message whose HTML is over 102 KB and hides the rest behind
 # "View entire message" (and with it the footer's unsubscribe line). We count
 # KB as 1024 bytes, the stricter reading.
 GMAIL_CLIP_BYTES = 102 * 1024
 
-DEFAULT_UNSUBSCRIBE = "To stop receiving these emails, reply with the word “unsubscribe”."
+DEFAULT_UNSUBSCRIBE = _("To stop receiving these emails, reply with the word “unsubscribe”.")
+DEFAULT_OWN_SECTION = "From our chapter"  # digest.settings DEFAULTS["DIGEST_OWN_SECTION"]
+# Reader-facing settings an edition takes from I18N_SETTINGS[lang] when given there.
+LOCALIZED_SETTINGS = ("DIGEST_TAGLINE", "DIGEST_EMAIL_UNSUBSCRIBE")
 
 
 def is_absolute_http(url: str | None) -> bool:
@@ -44,11 +56,30 @@ class EmailSettings:
     # The publication's identity (plugins/chapter/brand.py), so the email's
     # masthead, accent and sign-up link are the site's.
     brand: Brand | None = None
+    # The site's languages (i18n): one edition of an issue in each of its languages.
+    languages: Languages | None = None
+    # DIGEST_OWN_SECTION: the chapter's own section, whose title each edition translates.
+    own_section: str = DEFAULT_OWN_SECTION
+    # (lang, setting, value) for each LOCALIZED_SETTINGS entry of I18N_SETTINGS
+    # (a tuple, so the settings stay hashable).
+    localized: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def identity(self) -> Brand:
         """The brand, or one read from the two names alone (settings built by hand)."""
         return self.brand or Brand.from_settings({"SITENAME": self.sitename, "DIGEST_NAME": self.digest_name})
+
+    @property
+    def site_languages(self) -> Languages:
+        """The languages, or English alone (settings built by hand)."""
+        return self.languages or Languages.from_pelican({})
+
+    def setting_in(self, lang: str, name: str) -> str | None:
+        """A LOCALIZED_SETTINGS value given for `lang` in I18N_SETTINGS, else None."""
+        for code, key, value in self.localized:
+            if code == lang and key == name:
+                return value
+        return None
 
     @classmethod
     def from_pelican(cls, settings: dict) -> "EmailSettings":
@@ -67,6 +98,10 @@ class EmailSettings:
         try:
             identity = brand(settings)
         except BrandError as exc:
+            raise EmailError(str(exc)) from None
+        try:
+            languages = Languages.from_pelican(settings)
+        except LanguageError as exc:
             raise EmailError(str(exc)) from None
         digest_name = settings.get("DIGEST_NAME") or settings.get("SITENAME") or "Digest"
         sender = settings.get("DIGEST_EMAIL_FROM") or f"{digest_name} <digest@{urlsplit(siteurl).hostname}>"
@@ -92,6 +127,9 @@ class EmailSettings:
                 else None
             ),
             brand=identity,
+            languages=languages,
+            own_section=settings.get("DIGEST_OWN_SECTION") or DEFAULT_OWN_SECTION,
+            localized=_localized(settings.get("I18N_SETTINGS")),
         )
 
     def absolute(self, url: str | None) -> str | None:
@@ -117,3 +155,16 @@ class EmailSettings:
             return None  # in-page anchors of the web page mean nothing in an email
         # Site-relative either way: "/digest/" and "digest/" both mean the site root.
         return urljoin(self.siteurl + "/", url.lstrip("/"))
+
+
+def _localized(i18n_settings) -> tuple[tuple[str, str, str], ...]:
+    """The email's reader-facing settings from I18N_SETTINGS ({lang: {setting: value}})."""
+    found = []
+    for lang, values in (i18n_settings or {}).items():
+        if not isinstance(values, dict):
+            continue
+        for name in LOCALIZED_SETTINGS:
+            value = values.get(name)
+            if isinstance(value, str):
+                found.append((lang, name, value))
+    return tuple(found)

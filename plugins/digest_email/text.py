@@ -4,6 +4,8 @@ HTML fragments (intro, excerpts, notes) become text with the standard
 library's html.parser; textwrap does the wrapping. A link's text is followed
 by "[n]" and the URL is listed once, at the end, as "[n] URL"; the same URL
 always gets the same number.
+
+Every word it adds comes from the edition language's catalogue (`_()`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ from __future__ import annotations
 import re
 import textwrap
 from html.parser import HTMLParser
+from typing import Callable
+
+from i18n.catalogues import format_number
 
 from .view import EmailIssue, EmailItem
 
@@ -24,6 +29,10 @@ _BLOCK_TAGS = {
 }
 _SKIP_TAGS = {"script", "style", "template", "noscript", "head", "title"}
 _SPACES = re.compile(r"[ \t\r\n\f]+")
+
+
+def english_image_label(alt: str) -> str:
+    return f"[Image: {alt}]"
 
 
 class References:
@@ -44,9 +53,10 @@ class References:
 class _Converter(HTMLParser):
     """Turns an HTML fragment into paragraphs: (prefix, text, preformatted)."""
 
-    def __init__(self, refs: References | None) -> None:
+    def __init__(self, refs: References | None, image_label: Callable[[str], str] = english_image_label) -> None:
         super().__init__(convert_charrefs=True)
         self.refs = refs  # None: no "[n]" markers (the preheader)
+        self.image_label = image_label  # "[Image: <alt>]", in the edition's language
         # (first-line prefix, continuation prefix, text, preformatted, in a list)
         self.blocks: list[tuple[str, str, str, bool, bool]] = []
         self._buf: list[str] = []
@@ -113,7 +123,7 @@ class _Converter(HTMLParser):
         elif tag == "img":
             alt = (attrs.get("alt") or "").strip()
             if alt:
-                self._buf.append(f" [Image: {alt}] ")
+                self._buf.append(f" {self.image_label(alt)} ")
 
     def handle_endtag(self, tag):
         if tag in _SKIP_TAGS:
@@ -155,10 +165,11 @@ def wrap(text: str, first: str = "", rest: str | None = None) -> list[str]:
     return wrapper.wrap(text) or [first.rstrip()]
 
 
-def html_to_lines(html: str, refs: References, lead: str = "") -> list[str]:
+def html_to_lines(html: str, refs: References, lead: str = "",
+                  image_label: Callable[[str], str] = english_image_label) -> list[str]:
     """An HTML fragment as wrapped lines, paragraphs separated by a blank line.
     `lead` ("Editor's note:") starts the first paragraph."""
-    converter = _Converter(refs)
+    converter = _Converter(refs, image_label)
     converter.feed(html or "")
     converter.close()
     lines: list[str] = []
@@ -191,8 +202,12 @@ def html_to_text(html: str) -> str:
 def render_text(issue: EmailIssue) -> str:
     s = issue.settings
     brand = s.identity
+    _ = issue.words.gettext
     refs = References()
     out: list[str] = []
+
+    def image_label(alt: str) -> str:
+        return _("[Image: %(alt)s]") % {"alt": alt}
 
     def para(text: str, first: str = "", rest: str | None = None) -> None:
         out.extend(wrap(text, first, rest))
@@ -213,49 +228,49 @@ def render_text(issue: EmailIssue) -> str:
         para(item.byline)
         if item.image and item.image.alt:
             blank()
-            para(f"[Image: {item.image.alt}]")
+            para(image_label(item.image.alt))
         # The same order as the issue page: note, excerpt, also in.
         if item.note_html:
             blank()
-            out.extend(html_to_lines(item.note_html, refs, lead="Editor's note:"))
+            out.extend(html_to_lines(item.note_html, refs, lead=_("Editor's note:"), image_label=image_label))
         if item.excerpt_html:
             blank()
-            out.extend(html_to_lines(item.excerpt_html, refs))
+            out.extend(html_to_lines(item.excerpt_html, refs, image_label=image_label))
         if item.also_in:
             blank()
-            para("Also in: " + ", ".join(item.also_in))
+            para(_("Also in") + ": " + ", ".join(item.also_in))
 
     if issue.banner:
         para(f"*** {issue.banner} ***")
         blank()
     # The masthead, as on the issue page.
-    para(f"{brand.chapter} · the monthly digest")
+    para(brand.chapter + " · " + _("the monthly digest"))
     para(brand.publication)
     out.append("=" * min(len(brand.publication), WIDTH))
     para(issue.masthead_issue)
-    if brand.tagline:
-        para(brand.tagline)
+    if issue.tagline:
+        para(issue.tagline)
     blank()
-    para(f"Published {issue.date}")
-    para(f"Read this issue on the web [{refs.number(issue.web_url)}]")
+    para(_("Published %(date)s") % {"date": issue.date})
+    para(_("Read this issue on the web") + f" [{refs.number(issue.web_url)}]")
     if issue.print_url:
         para(f"{issue.print_label} [{refs.number(issue.print_url)}]")
     if issue.intro_html:
         blank()
-        out.extend(html_to_lines(issue.intro_html, refs))
+        out.extend(html_to_lines(issue.intro_html, refs, image_label=image_label))
 
     cover = issue.cover
     if cover:
-        heading("Cover story")
+        heading(_("Cover story"))
         blank()
         item_text(cover)
 
     sections = issue.sections_after_cover
     if len(sections) > 1:
-        heading("In this issue")
+        heading(_("In this issue"))
         blank()
         for section in sections:
-            para(f"{section.title} ({len(section.items)})", "- ", "  ")
+            para(f"{section.title} ({format_number(len(section.items), issue.lang)})", "- ", "  ")
 
     for section in sections:
         heading(section.title)
@@ -266,14 +281,16 @@ def render_text(issue: EmailIssue) -> str:
     blank()
     out.append(RULE)
     if brand.signup_url:
-        para(f"Was this forwarded to you? Get {brand.publication} by email [{refs.number(brand.signup_url)}]")
+        signup = _("Get %(name)s by email") % {"name": brand.publication}
+        para(_("Was this forwarded to you?") + f" {signup} [{refs.number(brand.signup_url)}]")
     else:
-        para(f"Members of {brand.chapter} receive {brand.publication} by email each month.")
+        para(_("Members of %(chapter)s receive %(name)s by email each month.")
+             % {"chapter": brand.chapter, "name": brand.publication})
     blank()
     if s.address:
         para(s.address)
-    if s.unsubscribe:
-        text = s.unsubscribe
+    if issue.unsubscribe:
+        text = issue.unsubscribe
         if s.unsubscribe_url:
             text = f"{text} {s.unsubscribe_url}"
         para(text)
@@ -281,7 +298,7 @@ def render_text(issue: EmailIssue) -> str:
     references = refs.items()
     if references:
         blank()
-        para("Links")
+        para(_("Links"))
         blank()
         for number, url in references:
             # URLs are never broken: a broken URL cannot be clicked.

@@ -1,6 +1,11 @@
 """What every email file shows of an issue, prepared once: absolute URLs,
 formatted dates, excerpts re-cleaned for email. render.py (HTML) and text.py
-(plain text) both draw from this, so the two parts never disagree."""
+(plain text) both draw from this, so the two parts never disagree.
+
+An issue has one edition per language it has an intro in (`issue.languages`):
+`prepare(..., lang=…)` gives that edition its intro, title, dates, web page
+and the words the Python code makes, from the language's gettext catalogue.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 import idna
 import nh3
+from babel import Locale
+from babel.core import UnknownLocaleError
+from babel.support import NullTranslations
 from digest.models import DigestIssue, cover_of, without_cover
+from i18n.catalogues import format_date_long, format_month, format_number, gettext_for
 
-from .settings import EmailSettings
+from .errors import EmailError
+from .settings import DEFAULT_UNSUBSCRIBE, EmailSettings
 
 # What an excerpt may keep in an email: text-level markup, lists, quotes and
 # images. Tables, forms and media are left out (their text stays) because
@@ -71,6 +81,9 @@ class EmailItem:
     note_html: str | None
     image: EmailImage | None
     also_in: list[str] = field(default_factory=list)
+    # The item's language when it is not the edition's ("" when it is): its
+    # title, picture and excerpt carry lang="…" in the HTML part.
+    other_lang: str = ""
 
     @property
     def names(self) -> list[str]:
@@ -106,15 +119,39 @@ class EmailIssue:
     # The print edition (digest_print), when the build made one: its address and "Print edition (PDF, 80 KB)".
     print_url: str = ""
     print_label: str = ""
+    # The edition's language, and the site's default one (the print edition's
+    # and the editor's notes' language).
+    lang: str = "en"
+    default_lang: str = "en"
+    issue_label: str = ""  # "Issue 2", in the edition's language
+    subject: str = ""  # the Subject: line (the title, marked for a test copy of an unpublished issue)
+    # The footer's and masthead's reader-facing settings, in the edition's language.
+    tagline: str = ""
+    unsubscribe: str = ""
 
     @property
     def items(self) -> list[EmailItem]:
         return [item for section in self.sections for item in section.items]
 
     @property
+    def words(self) -> NullTranslations:
+        """The edition language's catalogue (`.gettext`, `.ngettext`)."""
+        return translations(self.settings, self.lang)
+
+    @property
+    def print_hreflang(self) -> str:
+        """The print edition's language, when it is not the edition's (it is always the default's)."""
+        return self.default_lang if self.print_url and self.lang != self.default_lang else ""
+
+    @property
+    def note_lang(self) -> str:
+        """The editor's notes' language (the issue file's), when it is not the edition's."""
+        return self.default_lang if self.lang != self.default_lang else ""
+
+    @property
     def masthead_issue(self) -> str:
         """"Issue 2 · October 2026", as on the issue page."""
-        return f"Issue {self.number} · {self.month_label}"
+        return f"{self.issue_label or self.number} · {self.month_label}"
 
     @property
     def cover(self) -> EmailItem | None:
@@ -288,21 +325,78 @@ def _image(item, settings: EmailSettings) -> EmailImage | None:
     return EmailImage(src=src, alt=plain_name(item.image.alt), width=width, height=height if width else 0)
 
 
-def preview_banner(issue: DigestIssue) -> str:
+def translations(settings: EmailSettings, lang: str) -> NullTranslations:
+    """The catalogue of one edition's language (the default language's words are the code's own)."""
+    return gettext_for(settings.site_languages, lang)
+
+
+def language_in(code: str, lang: str) -> str:
+    """A language's name as a sentence in `lang` has it ("English", "inglés")."""
+    try:
+        return Locale.parse(code).get_display_name(lang) or code
+    except (UnknownLocaleError, ValueError):
+        return code
+
+
+def preview_banner(issue: DigestIssue, words: NullTranslations | None = None) -> str:
     """The warning a test copy of an unpublished issue carries ("" for a published one)."""
+    _ = (words or NullTranslations()).gettext
     if issue.preview == "draft":
-        return "DRAFT: a test copy of an issue that is not published yet. Do not forward."
+        return _("DRAFT: a test copy of an issue that is not published yet. Do not forward.")
     if issue.preview == "scheduled":
-        return f"SCHEDULED: this issue is published on {issue.date:%Y-%m-%d %H:%M}. Test copy; do not forward."
+        return _("SCHEDULED: this issue is published on %(date)s. Test copy; do not forward.") % {
+            "date": f"{issue.date:%Y-%m-%d %H:%M}"}
     return ""
 
 
-def subject_prefix(issue: DigestIssue) -> str:
-    return {"draft": "[DRAFT] ", "scheduled": "[SCHEDULED] "}.get(issue.preview, "")
+def subject_prefix(issue: DigestIssue, words: NullTranslations | None = None) -> str:
+    _ = (words or NullTranslations()).gettext
+    if issue.preview == "draft":
+        return _("[DRAFT]") + " "
+    if issue.preview == "scheduled":
+        return _("[SCHEDULED]") + " "
+    return ""
 
 
-def prepare(issue: DigestIssue, settings: EmailSettings, print_edition=None) -> EmailIssue:
+def issue_languages(issue: DigestIssue, settings: EmailSettings) -> list[str]:
+    """The languages the issue has an edition in: the site's default, then each
+    other site language it has an intro in."""
+    languages = settings.site_languages
+    intros = getattr(issue, "intros", None) or {}
+    return [languages.default, *(lang for lang in languages.others if intros.get(lang))]
+
+
+def no_edition(issue: DigestIssue, lang: str, settings: EmailSettings) -> EmailError:
+    name = language_in(lang, "en")
+    languages = settings.site_languages
+    if lang not in languages.all:
+        return EmailError(
+            f"{issue.source_path}: no edition in {name} ({lang}): the site is not published in that language "
+            f"(I18N_LANGUAGES is {', '.join(languages.all)}); add it there first"
+        )
+    return EmailError(
+        f"{issue.source_path}: the issue has no edition in {name} ({lang}): the issue file has no "
+        f"`## … <!-- digest:intro {lang} -->` section; write the {name} intro there first"
+    )
+
+
+def prepare(issue: DigestIssue, settings: EmailSettings, print_edition=None, lang: str | None = None) -> EmailIssue:
+    """The edition of `issue` in `lang` (default: the site's default language).
+    Raises EmailError if the issue has no intro in `lang`."""
+    languages = settings.site_languages
+    default = languages.default
+    lang = lang or default
+    translated = lang != default
+    if translated and lang not in issue_languages(issue, settings):
+        raise no_edition(issue, lang, settings)
+    words = translations(settings, lang)
+    _ = words.gettext
     fmt = settings.date_format
+
+    def day(value) -> str:
+        # The default language keeps DIGEST_EMAIL_DATE_FORMAT; the others use their own long form.
+        return format_date_long(value, lang) if translated else value.strftime(fmt)
+
     sections = []
     for section in issue.sections:
         items = []
@@ -316,6 +410,7 @@ def prepare(issue: DigestIssue, settings: EmailSettings, print_edition=None) -> 
                 continue
             source = plain_name(item.source_title)
             author = plain_name(item.author) or None
+            item_lang = getattr(item, "lang", None) or default
             items.append(
                 EmailItem(
                     title=plain_name(item.title),
@@ -324,26 +419,59 @@ def prepare(issue: DigestIssue, settings: EmailSettings, print_edition=None) -> 
                     # A statement signed by the chapter has the chapter as source and author:
                     # its byline names it once.
                     author=None if _same_name(author, source) else author,
-                    date=item.date.strftime(fmt),
+                    date=day(item.date),
                     excerpt_html=clean_fragment(item.excerpt_html, settings),
                     note_html=clean_fragment(item.note_html, settings) or None,
                     image=_image(item, settings),
                     also_in=[plain_name(name) for name in item.also_in or []],
+                    other_lang=item_lang if item_lang != lang else "",
                 )
             )
         if items:
-            sections.append(EmailSection(title=section.title, slug=section.slug, items=items))
+            # The chapter's own section is named in the edition's language, as on the
+            # issue page; other sections are other chapters' names, kept as written.
+            title = _("From our chapter") if translated and section.title == settings.own_section else section.title
+            sections.append(EmailSection(title=title, slug=section.slug, items=items))
+
+    if translated:
+        month_label = format_month(issue.month, lang)
+        title = _("%(name)s | %(month)s (Issue %(number)s)") % {
+            "name": settings.digest_name, "month": month_label, "number": format_number(issue.number, lang)}
+        intro = issue.intros[lang]
+    else:
+        month_label = issue.month_label or issue.month
+        title = issue.title
+        intro = issue.intro_html
+    print_label = ""
+    if print_edition:
+        if translated:  # the print edition is in the default language only: say so
+            print_label = _("Print edition in %(language)s (PDF, %(size)s)") % {
+                "language": language_in(default, lang), "size": print_edition.size_label}
+        else:
+            print_label = _("Print edition (PDF, %(size)s)") % {"size": print_edition.size_label}
+    tagline = settings.setting_in(lang, "DIGEST_TAGLINE") if translated else None
+    unsubscribe = settings.setting_in(lang, "DIGEST_EMAIL_UNSUBSCRIBE") if translated else None
+    if unsubscribe is None:
+        # The default sentence is in the catalogue (settings.py marks it); a chapter's own is kept.
+        unsubscribe = (words.gettext(settings.unsubscribe) if settings.unsubscribe == DEFAULT_UNSUBSCRIBE
+                       else settings.unsubscribe)
     return EmailIssue(
         month=issue.month,
-        title=issue.title,
-        month_label=issue.month_label or issue.month,
+        title=title,
+        month_label=month_label,
         number=issue.number,
-        date=issue.date.strftime(fmt),
-        web_url=settings.absolute(issue.url),
-        intro_html=clean_fragment(issue.intro_html, settings),
+        date=day(issue.date),
+        web_url=settings.absolute(languages.path(lang, issue.url.lstrip("/")) if translated else issue.url),
+        intro_html=clean_fragment(intro, settings),
         sections=sections,
         settings=settings,
-        banner=preview_banner(issue),
+        banner=preview_banner(issue, words),
         print_url=settings.absolute(print_edition.url) if print_edition else "",
-        print_label=f"Print edition (PDF, {print_edition.size_label})" if print_edition else "",
+        print_label=print_label,
+        lang=lang,
+        default_lang=default,
+        issue_label=_("Issue %(number)s") % {"number": format_number(issue.number, lang)},
+        subject=subject_prefix(issue, words) + " ".join(title.split()),
+        tagline=" ".join(tagline.split()) if tagline is not None else settings.identity.tagline,
+        unsubscribe=unsubscribe,
     )
