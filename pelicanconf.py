@@ -26,6 +26,7 @@ I18N_CATALOGUES = "theme/translations"
 # is shown as it is above).
 I18N_SETTINGS = {
     "es": {
+        "SITENAME": "Capítulo de Millbrook",
         "SITESUBTITLE": "Capítulo de Millbrook de la Liga de Trabajadores de Riverlands",
         "CHAPTER_DISCLAIMER": (
             "Los artículos firmados expresan la opinión de sus autores y no necesariamente "

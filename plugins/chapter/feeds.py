@@ -47,6 +47,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from i18n.catalogues import gettext_for
+from i18n.settings import Languages
 from pelican import signals
 
 logger = logging.getLogger(__name__)
@@ -55,7 +57,14 @@ DEFAULT_CSS = "theme/css/feed.css"
 DEFAULT_FEEDS_DIR = "feeds"
 # Where the theme's navigation links the Subscribe page too (base.html).
 SUBSCRIBE_PATH = "subscribe/"
-SUBSCRIBE_TEXT = "Every feed this site publishes, and how to follow them"
+def _(message: str) -> str:
+    """Marks a message for `invoke translations`; translated per feed in notice()."""
+    return message
+
+
+SUBSCRIBE_TEXT = _("Every feed this site publishes, and how to follow them")
+FEED_TITLE = _("%(title)s (web feed)")
+UNTITLED = _("Web feed")
 XHTML = "http://www.w3.org/1999/xhtml"
 _HEAD = 2048  # the declaration and the root element are in the first bytes
 _DECLARATION_RE = re.compile(rb"^(\xef\xbb\xbf)?<\?xml\s[^>]*\?>\s*")
@@ -100,15 +109,33 @@ def feed_title(data: bytes) -> str:
     return ""
 
 
-def notice(settings, title: str) -> str:
-    """The XHTML element a browser shows and feed readers skip (see above)."""
+def notice(settings, title: str, lang: str | None = None) -> str:
+    """The XHTML element a browser shows and feed readers skip (see above),
+    in the feed's language, linking that language's Subscribe page."""
+    languages = Languages.from_pelican(settings)
+    lang = lang or languages.default
+    words = gettext_for(languages, lang).gettext
+    shown = words(FEED_TITLE) % {"title": title} if title else words(UNTITLED)
+    subscribe = _under_site(settings, languages.path(lang, SUBSCRIBE_PATH))
     return (
         f'<xhtml:div xmlns:xhtml="{XHTML}" class="feed-notice">'
-        f"<xhtml:title>{escape(f'{title} (web feed)' if title else 'Web feed')}</xhtml:title>"
+        f"<xhtml:title>{escape(shown)}</xhtml:title>"
         '<xhtml:meta name="viewport" content="width=device-width, initial-scale=1"/>'
-        f"<xhtml:a href={quoteattr(_under_site(settings, SUBSCRIBE_PATH))}>{SUBSCRIBE_TEXT}</xhtml:a>"
+        f"<xhtml:a href={quoteattr(subscribe)}>{escape(words(SUBSCRIBE_TEXT))}</xhtml:a>"
         "</xhtml:div>"
     )
+
+
+def feed_language(path: Path, settings) -> str | None:
+    """The language whose tree holds a feed file (feeds/es/… -> "es")."""
+    output = settings.get("OUTPUT_PATH")
+    if not output:
+        return None
+    try:
+        relative = path.resolve().relative_to(Path(output).resolve()).as_posix()
+    except ValueError:
+        return None
+    return Languages.from_pelican(settings).language_of_path(relative)
 
 
 def add_stylesheet(path, settings) -> bool:
@@ -127,7 +154,7 @@ def add_stylesheet(path, settings) -> bool:
     container = _CONTAINER_RE[root.group(1)].search(data, root.start())
     if container:
         # ASCII with character references: right in any ASCII-based encoding.
-        element = notice(settings, feed_title(data)).encode("ascii", "xmlcharrefreplace")
+        element = notice(settings, feed_title(data), feed_language(path, settings)).encode("ascii", "xmlcharrefreplace")
         data = data[: container.end()] + element + data[container.end() :]
     instruction = f'<?xml-stylesheet type="text/css" href={quoteattr(href)}?>\n'.encode("ascii", "xmlcharrefreplace")
     match = _DECLARATION_RE.match(data)

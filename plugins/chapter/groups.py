@@ -76,7 +76,8 @@ class GroupsGenerator(Generator):
         articles = self._published()
         by_group = {group.slug: group_articles(articles, group.slug) for group in self.groups}
         languages = Languages.from_pelican(self.settings)
-        for lang in languages.all:
+        # Languages something is published in (i18n.trees); all of them before that is known.
+        for lang in self.context.get("I18N_PRESENT") or languages.all:
             self._write_language(writer, languages, lang, by_group)
 
     def _write_language(self, writer, languages: Languages, lang: str, by_group: dict) -> None:

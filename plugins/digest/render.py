@@ -151,7 +151,8 @@ class DigestGenerator(Generator):
 
     def generate_output(self, writer):
         languages = Languages.from_pelican(self.settings)
-        for lang in languages.all:
+        # Languages something is published in (i18n.trees); all of them before that is known.
+        for lang in self.context.get("I18N_PRESENT") or languages.all:
             self._write_language(writer, languages, lang)
 
     def _write_language(self, writer, languages: Languages, lang: str) -> None:

@@ -52,6 +52,9 @@ def _url_of(save_as: str) -> str:
 
 
 def versions_for(context, languages: Languages) -> list[tuple[str, str, bool]]:
+    present = tuple(context.get("I18N_PRESENT") or languages.all)
+    if len(present) < 2:
+        return []
     here = page_lang(context, languages)
     item = context.get("page_versions_of")
     if item is None:
@@ -66,19 +69,23 @@ def versions_for(context, languages: Languages) -> list[tuple[str, str, bool]]:
         for version in getattr(item, "versions", None) or ():
             if version.lang in languages.all and getattr(version, "status", "published") == getattr(item, "status", "published"):
                 found.setdefault(version.lang, (version.url, True))
-        return [(lang, *found.get(lang, (languages.prefix(lang), False))) for lang in languages.all]
+        return [(lang, *found.get(lang, (languages.prefix(lang), False))) for lang in present]
 
     # Every tree has every category of the default language (trees.py).
     trees = context.get("I18N_TREES") or {}
     listed = next(iter(trees.values())).categories if trees else context.get("categories") or ()
     categories = {str(getattr(category, "slug", "")) for category, _ in listed}
-    base = _listing_counterpart(str(context.get("output_file") or ""), languages, here, categories)
+    output_file = str(context.get("output_file") or "")
+    base = _listing_counterpart(output_file, languages, here, categories)
+    paginated = bool(_PAGINATED.search(output_file))
     result = []
-    for lang in languages.all:
-        if base is not None:
+    for lang in present:
+        if base is not None and not paginated:
             result.append((lang, _url_of(languages.path(lang, base)), True))
         elif lang == here:
-            result.append((lang, _url_of(str(context.get("output_file") or "")), True))
+            result.append((lang, _url_of(output_file), True))
+        elif base is not None:  # page 2 of a listing: the other tree's listing, not an exact version
+            result.append((lang, _url_of(languages.path(lang, base)), False))
         else:
             result.append((lang, languages.prefix(lang), False))  # that language's home
     return result
