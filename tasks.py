@@ -172,12 +172,13 @@ def sample_digests(c):
         c.run(f'"{PYTHON}" tools/compose_samples.py', pty=False)
 
 
-@task(help={"month": "YYYY-MM of the issue", "to": "address to send the test copy to"})
-def send_test(c, month, to):
+@task(help={"month": "YYYY-MM of the issue", "to": "address to send the test copy to",
+            "lang": "the edition's language, e.g. es (default: the site's default language)"})
+def send_test(c, month, to, lang=""):
     """Send the built issue.eml of a month to one address (SMTP_* from the environment)."""
     from digest_email import cli as email_cli
 
-    raise Exit(code=email_cli.send_test(ROOT, DEV_CONF, month=month, to=to))
+    raise Exit(code=email_cli.send_test(ROOT, DEV_CONF, month=month, to=to, lang=lang or None))
 
 
 # --- Development ---------------------------------------------------------------

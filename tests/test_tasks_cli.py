@@ -14,7 +14,8 @@ from tests.cli_env import wide_log_env
 
 REPO = Path(__file__).resolve().parent.parent
 INVOKE = Path(sys.executable).parent / "invoke"
-WRITERS_AND_EDITORS = {"build", "check", "clean", "digest", "fetch", "new", "print", "publish", "send-test", "serve", "sources"}
+WRITERS_AND_EDITORS = {"build", "check", "clean", "digest", "fetch", "new", "print", "publish", "send-test", "serve", "sources",
+                      "translations"}
 DEVELOPMENT = {"test", "setup-test", "bench", "lock", "sample-digests", "screenshots"}
 
 
