@@ -7,7 +7,6 @@ check the email's wiring, not the real catalogue's progress."""
 
 from __future__ import annotations
 
-import ast
 import email
 import os
 import shutil
