@@ -3,6 +3,8 @@
 Generates 1,000 extra posts into a temporary copy of content/, then builds:
 
 - project: the project's settings, theme and every plugin (pelicanconf.py),
+  both languages on (English and Spanish: the sample's Spanish posts, pages
+  and issue intro give the Spanish tree, feeds and edition their content),
 - the project with its site plugin only (to show what the digest and email cost),
 - bare:    Pelican's defaults (default theme, no plugins), only PATH and
            OUTPUT set, over the same posts and statements,
@@ -90,6 +92,7 @@ PATH = {str(content)!r}
 THEME = {str(REPO / "theme")!r}
 PLUGIN_PATHS = [{str(REPO / "plugins")!r}]
 CHAPTER_PEOPLE_FILE = {str(content / "people.toml")!r}
+I18N_CATALOGUES = {str(REPO / "theme" / "translations")!r}
 CACHE_PATH = {str(work / "cache")!r}
 """,
         encoding="utf-8",
@@ -167,7 +170,7 @@ def main() -> int:
         bare_cmd = [python, "-m", "pelican", str(bare)]  # cwd has no pelicanconf.py: defaults
 
         builds = {
-            "chapter site (project settings, theme, plugins)": project_cmd,
+            "chapter site (project settings, theme, plugins, en + es)": project_cmd,
             # The theme needs the site plugin (its filters, BRAND); the digest and email are optional.
             "  the same with the site plugin only": project_cmd + ["-e", 'PLUGINS=["i18n","chapter"]'],
             "bare Pelican (defaults, default theme)": bare_cmd,
