@@ -82,6 +82,11 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     CREATE INDEX entries_by_effective_date ON entries(effective_date);
     """,
+    # 1 -> 2: the language an entry (or its feed) declares, a BCP 47 tag or NULL.
+    # Entries stored before it stay NULL until their feed is fetched again.
+    """
+    ALTER TABLE entries ADD COLUMN lang TEXT
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -129,14 +134,17 @@ def _entry_values(entry: FeedEntry) -> tuple:
 
 
 def _values_hash(values: tuple) -> str:
-    """A digest of everything stored about an entry: decides "updated"."""
+    """A digest of what the feed says about an entry (every stored column from
+    guid to image_url): decides "updated". The language is left out, so the
+    first fetch after the lang column arrived does not count every entry as
+    updated; it is written on every fetch instead."""
     payload = json.dumps(values, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 _ENTRY_COLUMNS = (
     "feed_url, key, guid, title, link, author, published, updated, first_seen, "
-    "last_seen, summary_html, content_html, categories, enclosures, image_url"
+    "last_seen, summary_html, content_html, categories, enclosures, image_url, lang"
 )
 
 
@@ -333,10 +341,10 @@ class Archive:
                         """
                         INSERT INTO entries (guid, title, link, author, published, updated,
                             summary_html, content_html, categories, enclosures, image_url,
-                            content_hash, feed_url, key, first_seen, last_seen)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            content_hash, feed_url, key, first_seen, last_seen, lang)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
-                        values + (source.feed_url, entry.key, now, now),
+                        values + (source.feed_url, entry.key, now, now, entry.lang),
                     )
                     new += 1
                 elif previous != digest:
@@ -345,16 +353,16 @@ class Archive:
                         UPDATE entries SET guid = ?, title = ?, link = ?, author = ?,
                             published = ?, updated = ?, summary_html = ?, content_html = ?,
                             categories = ?, enclosures = ?, image_url = ?, content_hash = ?,
-                            last_seen = ?
+                            last_seen = ?, lang = ?
                         WHERE feed_url = ? AND key = ?
                         """,
-                        values + (now, source.feed_url, entry.key),
+                        values + (now, entry.lang, source.feed_url, entry.key),
                     )
                     updated += 1
                 else:
                     self._db.execute(
-                        "UPDATE entries SET last_seen = ? WHERE feed_url = ? AND key = ?",
-                        (now, source.feed_url, entry.key),
+                        "UPDATE entries SET last_seen = ?, lang = ? WHERE feed_url = ? AND key = ?",
+                        (now, entry.lang, source.feed_url, entry.key),
                     )
                 known[entry.key] = digest
             self._record_success(source, now, status, etag, last_modified, permanent_redirect, warning)
@@ -533,7 +541,7 @@ class Archive:
 
 def _stored_entry(row) -> StoredEntry:
     (feed_url, key, guid, title, link, author, published, updated, first_seen, last_seen,
-     summary_html, content_html, categories, enclosures, image_url) = row
+     summary_html, content_html, categories, enclosures, image_url, lang) = row
     return StoredEntry(
         key=key,
         guid=guid,
@@ -547,6 +555,7 @@ def _stored_entry(row) -> StoredEntry:
         categories=tuple(json.loads(categories)),
         enclosures=tuple(Enclosure(*item) for item in json.loads(enclosures)),
         image_url=image_url,
+        lang=lang,
         feed_url=feed_url,
         first_seen=from_db_time(first_seen),
         last_seen=from_db_time(last_seen),

@@ -28,6 +28,7 @@ from .issuefile import (
     fingerprint,
 )
 from .models import ComposedItem
+from .textfield import language_tag
 
 HELD_HINT = (
     "<!-- Not published: these items are held back for review. Move the ones you want "
@@ -111,6 +112,7 @@ def item_fields(item: ComposedItem) -> list[tuple[str, str]]:
         "Source-URL": safe_link(item.source_url) if item.source_url else "",
         "Author": one_line(item.author),
         "Date": item.date.isoformat(),
+        "Lang": language_tag(item.lang) or "",
         "Also-in": "; ".join(one_line(name).replace(";", ",") for name in item.also_in if one_line(name)),
         "Image": image.src if image else "",
         "Image-alt": one_line(image.alt) if image else "",

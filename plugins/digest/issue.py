@@ -5,6 +5,8 @@ becomes HTML under the digest's allow-list; links to the chapter's own posts
 are resolved against the build's own articles and SITEURL, so the page, the
 feeds and the email point to where the site is really published; a picture's
 size is read from its local copy (Outlook for Windows needs width and height).
+Each item carries its language (`Lang:`, else DEFAULT_LANG); each
+`<!-- digest:intro LANG -->` section with text becomes `DigestIssue.intros[LANG]`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import logging
 import re
 from datetime import date, datetime
 from pathlib import Path
+from typing import Sequence
 
 import markdown
 from chapter.typography import smarten_html, smarten_text
@@ -22,6 +25,7 @@ from .errors import IssueFileError
 from .issuefile import IMAGE_PATH, MONTH, SPECIAL_KINDS, Item, month_label, read_issue_doc
 from .models import DigestIssue, DigestItem, DigestSection, ItemImage
 from .settings import DigestSettings
+from .textfield import language_tag
 
 logger = logging.getLogger(__name__)
 
@@ -61,12 +65,14 @@ def image_size(path: Path) -> tuple[int, int]:
 
 
 def read_issue(path: str | Path, conf: DigestSettings, *, own_links: dict[str, str] | None = None,
-               now: datetime | None = None) -> DigestIssue:
+               now: datetime | None = None, languages: Sequence[str] | None = None) -> DigestIssue:
     """Parse an issue file into what pages, feeds and email render.
 
-    `own_links` maps "posts/<slug>" (an own item's Id after "site#") to the
-    article's URL in this build; `now` decides whether a published issue is
-    still scheduled.
+    `own_links` maps "posts/<slug>" (an own item's Id after "site#";
+    "es/posts/<slug>" for a post only in Spanish) to the article's URL in
+    this build; `now` decides whether a published issue is still scheduled;
+    `languages` (I18N_LANGUAGES), when given, are the languages an intro may
+    be in: an intro in another one is left out, with a warning.
     """
     doc = read_issue_doc(path)
     month = doc.month
@@ -88,6 +94,7 @@ def read_issue(path: str | Path, conf: DigestSettings, *, own_links: dict[str, s
             n += 1
         used.add(section.slug)
     intro_html = render_markdown(doc.intro(), siteurl=conf.siteurl)
+    intros = _intros(doc, conf, languages, path)
     when = datetime.strptime(doc.header["Date"], "%Y-%m-%d %H:%M").replace(tzinfo=conf.timezone)
     preview = "draft" if doc.status == "draft" else "scheduled" if now is not None and when > now else ""
     return DigestIssue(
@@ -105,7 +112,32 @@ def read_issue(path: str | Path, conf: DigestSettings, *, own_links: dict[str, s
         review_sections=review,
         has_intro=bool(intro_html.strip()),
         preview=preview,
+        intros=intros,
+        default_lang=conf.default_lang,
     )
+
+
+def _intros(doc, conf: DigestSettings, languages: Sequence[str] | None, path) -> dict[str, str]:
+    """Language -> HTML of each other-language intro that has text (in the
+    order of `languages` when given, else the file's)."""
+    intros: dict[str, str] = {}
+    for section in doc.intro_sections():
+        if section.lang == conf.default_lang:
+            raise IssueFileError(path, section.line, f"the intro in {conf.default_lang!r}, the site's own language, "
+                                 "is the text above the first '## ' heading; move this text there and delete "
+                                 "this heading")
+        if languages is not None and section.lang not in languages:
+            logger.warning("%s:%s: the intro in %r is left out: the site is not published in that language "
+                           "(I18N_LANGUAGES is %s); add it there, or fix the code", path, section.line,
+                           section.lang, ", ".join(languages))
+            continue
+        html = render_markdown(section.text, siteurl=conf.siteurl)
+        if html.strip():  # a heading with no text (or a comment only) is no intro yet
+            intros[section.lang] = html
+    if languages is not None:
+        order = {lang: index for index, lang in enumerate(languages)}
+        intros = dict(sorted(intros.items(), key=lambda pair: order[pair[0]]))
+    return intros
 
 
 def _own_link(item: Item, conf: DigestSettings, own_links: dict[str, str] | None, path) -> tuple[str, str | None]:
@@ -147,6 +179,7 @@ def _digest_item(raw: Item, conf: DigestSettings, own_links, path) -> DigestItem
         image=image,
         also_in=also,
         site_path=site_path,
+        lang=language_tag(f.get("Lang")) or conf.default_lang,
     )
 
 
@@ -155,7 +188,7 @@ def issue_paths(conf: DigestSettings) -> list[Path]:
     return sorted(folder.glob("*.md")) if folder.is_dir() else []
 
 
-def _read_all(conf: DigestSettings, own_links=None, now=None):
+def _read_all(conf: DigestSettings, own_links=None, now=None, languages=None):
     """(path, DigestIssue or the IssueFileError that file gives), for every issue file in name order."""
     numbers: dict[int, str] = {}
     for path in issue_paths(conf):
@@ -164,7 +197,7 @@ def _read_all(conf: DigestSettings, own_links=None, now=None):
                                        "this file or move it out of the digests folder")
             continue
         try:
-            issue = read_issue(path, conf, own_links=own_links, now=now)
+            issue = read_issue(path, conf, own_links=own_links, now=now, languages=languages)
         except IssueFileError as error:
             yield path, error
             continue
@@ -182,10 +215,10 @@ def _missing_images(issue: DigestIssue, conf: DigestSettings) -> list[DigestItem
 
 
 def load_issues(conf: DigestSettings, *, own_links: dict[str, str] | None = None,
-                now: datetime | None = None) -> list[DigestIssue]:
+                now: datetime | None = None, languages: Sequence[str] | None = None) -> list[DigestIssue]:
     """Every issue file, oldest first (raises IssueFileError on the first bad one)."""
     issues: list[DigestIssue] = []
-    for _, issue in _read_all(conf, own_links, now):
+    for _, issue in _read_all(conf, own_links, now, languages):
         if isinstance(issue, IssueFileError):
             raise issue
         for item in _missing_images(issue, conf):

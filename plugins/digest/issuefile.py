@@ -12,6 +12,12 @@
 
     The intro, in Markdown: everything up to the first "## " heading.
 
+    ## En español <!-- digest:intro es -->
+
+    The intro in another language (here Spanish), in Markdown, up to the
+    next "## " heading: the editor's, like the intro, never published as a
+    section (the issue gets a page and an email edition in that language).
+
     ## From our chapter
 
     ### An item's title
@@ -19,6 +25,7 @@
     Link: /posts/some-post/
     Source: Millbrook Chapter
     Date: 2025-03-04
+    Lang: es            (optional: the item's language, when not the site's)
     Note: The editor's note, in Markdown (optional); more lines
       follow indented by two spaces.
 
@@ -53,12 +60,15 @@ from pathlib import Path
 
 from .clean import is_http_url
 from .errors import IssueFileError
+from .textfield import language_tag
 
 HEADER_KEYS = ("Title", "Date", "Issue", "Month", "Status")
-ITEM_KEYS = ("Id", "Link", "Source", "Source-URL", "Author", "Date", "Also-in", "Image", "Image-alt", "Note")
+ITEM_KEYS = ("Id", "Link", "Source", "Source-URL", "Author", "Date", "Lang", "Also-in", "Image", "Image-alt",
+             "Note")
 EDITOR_KEYS = ("Note",)  # fields only the editor writes: never part of a composed item's fingerprint
 STATUSES = ("draft", "published")
 SPECIAL_KINDS = ("new", "held")  # editor-only sections, never published
+INTRO_KIND = "intro"  # `## … <!-- digest:intro LANG -->`: the intro in another language
 BLOCK_KINDS = ("report", "seen")
 NEW_SECTION_TITLE = "New since last compose"
 INTRO_PLACEHOLDER = (
@@ -70,7 +80,11 @@ MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 _HEADING = re.compile(r"(#{2,3})(?:[ \t]+(.*?))?[ \t]*")
 _FIELD = re.compile(r"([A-Za-z][A-Za-z-]*):(?:[ \t]+(.*?))?[ \t]*")
-_MARKER = re.compile(r"\s*<!--\s*digest:(\w+)\s*-->\s*$")
+# A heading's marker: "<!-- digest:new -->", "<!-- digest:intro es -->".
+_MARKER = re.compile(r"\s*<!--\s*digest:(\w+)(?:\s+(.*?))?\s*-->\s*$")
+# An intro's language: a site language code, as `Lang:` in content files and
+# the /<lang>/ tree use it (i18n.settings.LANGUAGE_CODE).
+INTRO_LANG = re.compile(r"[a-z]{2,3}")
 _BLOCK_START = re.compile(r"\s*<!--\s*digest:(report|seen)\b(.*)")
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 # A seen line: "<title>.<fields>.<excerpt> <id>" fingerprints, or (older files)
@@ -219,7 +233,28 @@ class Section:
         return out
 
 
-Part = Lines | Block | Section
+@dataclass
+class IntroSection:
+    """`## <heading> <!-- digest:intro LANG -->` and the lines up to the next
+    structure: the intro in LANG, the editor's like the intro above the
+    first section. Never a published section (not among `doc.sections()`)."""
+
+    lang: str  # a language code: "es"
+    head: str
+    lines: list[str]  # the intro's Markdown lines (blank lines, comments and all)
+    line: int = 0
+    title: str = ""  # the heading's text, for the editor only
+
+    def all_lines(self) -> list[str]:
+        return [self.head, *self.lines]
+
+    @property
+    def text(self) -> str:
+        """The intro's Markdown, without the blank lines around it."""
+        return "\n".join(_bare(line) for line in self.lines).strip("\n")
+
+
+Part = Lines | Block | Section | IntroSection
 
 
 @dataclass
@@ -268,11 +303,20 @@ class IssueDoc:
         """The intro's Markdown: the lines before the first section, blocks left out."""
         lines: list[str] = []
         for part in self.parts:
-            if isinstance(part, Section):
+            if isinstance(part, (Section, IntroSection)):
                 break
             if isinstance(part, Lines):
                 lines += [_bare(line) for line in part.lines]
         return "\n".join(lines).strip("\n")
+
+    def intro_sections(self) -> list[IntroSection]:
+        """The `<!-- digest:intro LANG -->` sections, in file order."""
+        return [part for part in self.parts if isinstance(part, IntroSection)]
+
+    def intros(self) -> dict[str, str]:
+        """The intro in each other language: language code -> its Markdown
+        (as `intro()` for the default language), in file order."""
+        return {part.lang: part.text for part in self.intro_sections()}
 
     def seen(self) -> tuple[list[str], dict[str, Prints]]:
         """Every id the seen block lists, in order, and the fingerprints it records."""
@@ -347,9 +391,11 @@ class _Parser:
                        header_line=header_line)
         loose: list[str] = []
         section: Section | None = None
+        intro: IntroSection | None = None  # the intro section the lines belong to
         item: Item | None = None
         ids: dict[str, int] = {}
         seen_blocks: dict[str, int] = {}
+        intro_lines: dict[str, int] = {}  # language -> line of its intro section
 
         def flush_loose():
             nonlocal loose
@@ -378,18 +424,30 @@ class _Parser:
                     raise self.fail(n, f"the digest:{block_kind} block is not closed; add a line '-->' after "
                                     "its last entry")
                 flush_loose()
-                section, item = None, None
+                section, item, intro = None, None, None
                 doc.parts.append(Block(block_kind, self.lines[self.i : end + 1], line=n))
                 self.i = end + 1
                 continue
             if kind and kind[0] == "section":
                 flush_loose()
                 item = None
-                section = self.section(kind[1], n)
-                doc.parts.append(section)
+                heading = self.section(kind[1], n)
+                if isinstance(heading, IntroSection):
+                    if heading.lang in intro_lines:
+                        raise self.fail(n, f"a second intro in {heading.lang!r} (the first is at line "
+                                        f"{intro_lines[heading.lang]}); keep one and delete the other")
+                    intro_lines[heading.lang] = n
+                    section, intro = None, heading
+                else:
+                    section, intro = heading, None
+                doc.parts.append(heading)
                 self.i += 1
                 continue
             if kind and kind[0] == "item":
+                if intro is not None:
+                    raise self.fail(n, f"an item ('### ...') inside the intro in {intro.lang!r} (line {intro.line}); "
+                                    "an intro holds no items: put a '## Section' heading above the item, or write "
+                                    "a heading inside the intro with '#### '")
                 if section is None:
                     after = "the digest:seen block" if doc.parts and not isinstance(doc.parts[-1], Lines) \
                         and any(isinstance(p, Section) for p in doc.parts) else "any section"
@@ -403,6 +461,8 @@ class _Parser:
                 continue
             if item is not None:
                 item.body.append(line)
+            elif intro is not None:
+                intro.lines.append(line)
             elif section is not None:
                 if not section.items:
                     bare = _bare(line)
@@ -456,20 +516,38 @@ class _Parser:
         except ValueError:
             raise self.fail(where["Date"], f"Date must look like 2025-04-01 09:00, not {header['Date']!r}") from None
 
-    def section(self, match: re.Match, n: int) -> Section:
+    def section(self, match: re.Match, n: int) -> Section | IntroSection:
         title = match.group(2) or ""
         kind = "normal"
         marker = _MARKER.search(title)
         if marker:
-            kind = marker.group(1)
-            if kind not in SPECIAL_KINDS:
-                raise self.fail(n, f"unknown section marker 'digest:{kind}'; use digest:new or digest:held, or "
-                                "no marker")
+            kind, argument = marker.group(1), (marker.group(2) or "").strip()
             title = title[: marker.start()].strip()
+            if kind == INTRO_KIND:
+                return IntroSection(lang=self.intro_language(argument, n), head=self.lines[self.i], lines=[],
+                                    line=n, title=" ".join(title.split()))
+            if kind not in SPECIAL_KINDS:
+                raise self.fail(n, f"unknown section marker 'digest:{_shown(kind)}'; use digest:new, digest:held "
+                                "or digest:intro LANG (e.g. digest:intro es), or no marker")
+            if argument:
+                raise self.fail(n, f"put nothing after 'digest:{kind}' in the marker (found "
+                                f"{_shown(argument)!r}); write <!-- digest:{kind} -->")
         if not title:
             raise self.fail(n, "a section heading needs a title after '## '")
         return Section(head=self.lines[self.i], preamble=[], items=[], line=n, title=" ".join(title.split()),
                        kind=kind)
+
+    def intro_language(self, code: str, n: int) -> str:
+        """The language of a `digest:intro LANG` marker, or an error saying how to write it."""
+        if INTRO_LANG.fullmatch(code):
+            return code
+        if not code:
+            raise self.fail(n, "the marker 'digest:intro' needs the intro's language code: write "
+                            "<!-- digest:intro es --> for an intro in Spanish")
+        tag = language_tag(code)
+        hint = f" (for this intro: <!-- digest:intro {tag.split('-')[0]} -->)" if tag else ""
+        raise self.fail(n, f"{_shown(code)!r} after 'digest:intro' is not one of the site's language codes; "
+                        f"write the language's two- or three-letter code in lower case, such as es{hint}")
 
     def item(self, match: re.Match, n: int) -> Item:
         title = " ".join((match.group(2) or "").split())
@@ -500,6 +578,10 @@ class _Parser:
                                     f"{', '.join(ITEM_KEYS)}")
                 if key in item.fields:
                     raise self.fail(self.i + 1, f"{key} is given twice for this item; keep one")
+                if key == "Lang" and language_tag(value) is None:
+                    raise self.fail(self.i + 1, f"Lang must be a language code such as es or pt-BR, not "
+                                    f"{_shown(value)!r}; fix it, or remove the line for an item in the site's "
+                                    "own language")
                 item.fields[key] = value
                 last_key = key
             item.meta.append(raw)
@@ -528,6 +610,11 @@ class _Parser:
         if image and not IMAGE_PATH.fullmatch(image):
             raise self.fail(where, f"item {item.title!r}: Image must be a file `invoke digest` downloaded "
                             "(digests/images/YYYY-MM/<hash>.png|jpg|gif|webp); remove the Image line instead")
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """Text from the file as a message quotes it: short (repr shows its controls)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def parse_issue_text(text: str, path: str | Path) -> IssueDoc:

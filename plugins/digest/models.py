@@ -52,6 +52,9 @@ class FeedEntry:
     categories: tuple[str, ...] = ()
     enclosures: tuple[Enclosure, ...] = ()
     image_url: str | None = None  # a lead image named by the feed (media:, enclosure)
+    # The language the entry or its feed declares, as a BCP 47 tag ("es",
+    # "pt-BR"; digest.textfield.language_tag); None when it declares none.
+    lang: str | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,10 @@ class ComposedItem:
     lead_image_url: str | None = None  # remote, until the images stage copies it
     lead_image_alt: str = ""
     image: LocalImage | None = None  # the local copy of the lead image
+    # The item's language (BCP 47) when it is not the site's default
+    # language; None for the default language or when nothing is declared.
+    # Written as the item's `Lang:` field.
+    lang: str | None = None
 
 
 @dataclass(frozen=True)
@@ -157,6 +164,9 @@ class DigestItem:
     # For the chapter's own posts: the path on this site ("posts/slug/"), so a
     # page links within the build it belongs to; None for other sources.
     site_path: str | None = None
+    # The item's language (its `Lang:` field, a BCP 47 tag such as "es" or
+    # "pt-BR"); read_issue gives an item without one the site's DEFAULT_LANG.
+    lang: str = "en"
 
 
 @dataclass
@@ -197,6 +207,18 @@ class DigestIssue:
     # The intro's first sentence, as plain text, for the digest index's cards
     # and the home page (the render stage fills it in).
     intro_sentence: str = ""
+    # The intro in each other language, rendered like intro_html: language
+    # code -> HTML, from the file's `## … <!-- digest:intro LANG -->`
+    # sections (only those with text). The issue has a page, an email
+    # edition and a feed entry in each of these languages.
+    intros: dict[str, str] = field(default_factory=dict)
+    default_lang: str = "en"  # DEFAULT_LANG: the language of intro_html
+    intro_sentences: dict[str, str] = field(default_factory=dict)  # as intro_sentence, per language of `intros`
+
+    @property
+    def languages(self) -> list[str]:
+        """The issue's languages: the site's default, then each one it has an intro in."""
+        return [self.default_lang, *(lang for lang in self.intros if lang != self.default_lang)]
 
     @property
     def items(self) -> list[DigestItem]:

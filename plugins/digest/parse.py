@@ -18,6 +18,10 @@ stores). It does no I/O: fetch runs it in a thread or in worker processes.
   a GUID that is not a short plain token is replaced by its hash (keys are
   written into the issue file); entries sharing one are all kept, under
   keys made distinct.
+* Each entry's language: the one its own text declares (xml:lang on its
+  content, summary or title; dc:language), else the feed's (RSS
+  <language>, Atom xml:lang), as a BCP 47 tag or None (textfield.language_tag:
+  a feed's value is untrusted).
 * An HTML page instead of a feed is an error naming the feed the page
   advertises, if any (autodiscovery).
 """
@@ -38,7 +42,7 @@ import feedparser
 import nh3
 
 from .models import Enclosure, FeedEntry
-from .textfield import clean_link, one_line, safe_key, xml_text
+from .textfield import clean_link, language_tag, one_line, safe_key, xml_text
 
 UTC = timezone.utc
 
@@ -208,6 +212,7 @@ def parse_feed(body: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
             result.warning = f"malformed feed ({problem}); {len(parsed.entries)} entries recovered"
 
     base = url
+    feed_lang = language_tag(dict.get(parsed.get("feed") or {}, "language"))
     raw: list[tuple[str, FeedEntry]] = []
     warnings: list[str] = []
     for item in parsed.entries:
@@ -230,12 +235,15 @@ def parse_feed(body: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
             base_key = "sha256:" + _short_hash(title, xml_text(str(date_text)))
         content_html = None
         contents = item.get("content") or []
+        chosen = None
         for content in contents:  # prefer HTML over plain text when both are offered
             if "html" in (content.get("type") or ""):
+                chosen = content
                 value = _bounded_html(content.get("value"), what, warnings)
                 content_html = _absolute_links(value, content.get("base") or base)
                 break
         if content_html is None and contents:
+            chosen = contents[0]
             content_html = html.escape(_bounded_html(contents[0].get("value"), what, warnings) or "")
         enclosures = []
         for enclosure in (item.get("enclosures") or [])[:MAX_ENCLOSURES]:
@@ -274,6 +282,7 @@ def parse_feed(body: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
             categories=tuple(sorted(categories)),
             enclosures=tuple(enclosures),
             image_url=image_url,
+            lang=_entry_language(item, chosen) or feed_lang,
         )
         raw.append((base_key, entry))
     result.entries = _disambiguate(raw)
@@ -300,6 +309,18 @@ def _absolute_links(value: str | None, base: str) -> str | None:
         if not match.group(1).lower().startswith(("http://", "https://")):
             return feedparser.urls.resolve_relative_uris(value, base, "utf-8", "text/html")
     return value
+
+
+def _entry_language(item, content) -> str | None:
+    """The language an entry declares itself: xml:lang on the text used
+    (content, then summary, then title; feedparser gives each its nearest
+    xml:lang, the feed's included), else dc:language; None if none is a tag."""
+    for detail in (content, item.get("summary_detail"), item.get("title_detail")):
+        if isinstance(detail, dict):
+            tag = language_tag(detail.get("language"))
+            if tag:
+                return tag
+    return language_tag(dict.get(item, "language"))
 
 
 def _summary_html(item, base: str, what: str, warnings: list[str]) -> str | None:

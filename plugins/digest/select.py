@@ -30,6 +30,7 @@ from .clean import (
 from .models import ComposedItem, ComposedSection, Source, StoredEntry
 from .own import OwnPost
 from .settings import DigestSettings
+from .textfield import language_tag, primary_language
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ class Candidate:
     also_in: list[str] = field(default_factory=list)
     # The absolute address used to compare stories (the public one for own posts).
     match_link: str | None = None
+    lang: str | None = None  # as the feed declared it, or the own post's Lang
 
 
 @dataclass
@@ -199,6 +201,16 @@ def author_name(raw: str | None) -> str:
     return "" if re.fullmatch(r"\S+@\S+", text) else text
 
 
+def other_language(lang: str | None, default_lang: str) -> str | None:
+    """The item's language as its `Lang:` field gives it: a BCP 47 tag when it
+    is not the site's default language, else None. "en-US" on an English
+    site is the default language: English issue files stay as they were."""
+    tag = language_tag(lang)
+    if tag is None or primary_language(tag) == primary_language(default_lang):
+        return None
+    return tag
+
+
 def _item(cand: Candidate, conf: DigestSettings, *, with_image: bool) -> ComposedItem:
     if conf.full_excerpts:
         excerpt_html = sanitise(strip_boilerplate(cand.full_html or cand.html), base=cand.match_link or cand.link)
@@ -222,6 +234,7 @@ def _item(cand: Candidate, conf: DigestSettings, *, with_image: bool) -> Compose
         own=cand.own,
         lead_image_url=lead[0] if lead else None,
         lead_image_alt=lead[1] if lead else "",
+        lang=other_language(cand.lang, conf.default_lang),
     )
 
 
@@ -278,6 +291,7 @@ def select(
                 full_html=entry.content_html or entry.summary_html or "",
                 image_url=entry.image_url,
                 guid=entry.guid,
+                lang=entry.lang,
             ))
         if flooded(source_entries, max_items=conf.flood_max_items, same_timestamp=conf.flood_same_timestamp):
             held_pool[feed_url] = cands
@@ -287,7 +301,7 @@ def select(
         public = f"{conf.public_url}{post.link}" if conf.public_url else None
         pool.append(Candidate(key=post.key, title=post.title, link=post.link, author=post.author,
                               when=post.published, source=own_source, html=post.summary_html,
-                              full_html=post.summary_html, own=True, match_link=public))
+                              full_html=post.summary_html, own=True, match_link=public, lang=post.lang))
     kept, duplicates = dedupe(pool, title_days=conf.dedupe_title_days,
                               aggregator_categories=conf.aggregator_categories)
     aggregators = set(conf.aggregator_categories)

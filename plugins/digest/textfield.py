@@ -17,6 +17,8 @@ feed passes through here at the parse stage:
   close an HTML comment or carry markup.
 * `display_host(url)`: a host for people: Unicode when every label is
   written in one script, else the xn-- form.
+* `language_tag(s)`: a declared language as a BCP 47 tag in its usual case
+  ("EN-us" -> "en-US"), or None for anything that is not one.
 """
 
 from __future__ import annotations
@@ -123,6 +125,42 @@ def safe_key(text: str | None) -> str | None:
     if len(text) <= MAX_KEY and _SAFE_KEY.fullmatch(text) and "--" not in text and text == text.strip():
         return text
     return "sha256:" + short_hash(text)
+
+
+MAX_LANGUAGE_TAG = 35  # BCP 47's advice for a buffer that holds any tag in practice
+# A primary language subtag of 2-3 letters, then subtags of 1-8 letters or
+# digits ("es", "pt-BR", "zh-Hant-TW", "es-419", "en-US-x-twain"); private-use
+# ("x-…") and grandfathered ("i-…") tags name no language a reader could use.
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+
+
+def language_tag(value: str | None) -> str | None:
+    """A feed's or a file's declared language as a BCP 47 tag in its usual
+    case (language lower, script title, region upper: "EN-us" -> "en-US",
+    "es_mx" -> "es-MX"), or None: nothing, "und" (undetermined), or anything
+    that is not a tag's shape (markup, paths, controls, over 35 characters)."""
+    if not isinstance(value, str) or len(value) > 4 * MAX_LANGUAGE_TAG:
+        return None
+    value = value.strip().replace("_", "-")
+    if len(value) > MAX_LANGUAGE_TAG or not _LANGUAGE_TAG.fullmatch(value):
+        return None
+    subtags = value.split("-")
+    tag = [subtags[0].lower()]
+    after_singleton = False  # an extension's or private-use part is lower case throughout
+    for subtag in subtags[1:]:
+        after_singleton = after_singleton or len(subtag) == 1
+        if not after_singleton and subtag.isalpha() and len(subtag) == 2:
+            tag.append(subtag.upper())
+        elif not after_singleton and subtag.isalpha() and len(subtag) == 4:
+            tag.append(subtag.title())
+        else:
+            tag.append(subtag.lower())
+    return None if tag[0] == "und" else "-".join(tag)
+
+
+def primary_language(tag: str) -> str:
+    """The language subtag of a tag: "pt" of "pt-BR"."""
+    return tag.split("-", 1)[0].lower()
 
 
 # Characters an address may hold as they are (RFC 3986 reserved and
