@@ -244,3 +244,38 @@ def test_a_spanish_only_post_is_spanish_everywhere(tmp_path):
     assert not (output / "posts" / "uno").exists()
     assert "Una entrada en español" not in (output / "index.html").read_text(encoding="utf-8")
     assert "Una entrada en español" in (output / "es" / "index.html").read_text(encoding="utf-8")
+
+
+SPANISH_PAGES = ("/es/", "/es/statements/fin-al-acuerdo-de-retenciones/", "/es/digest/2026-10/",
+                 "/es/groups/sanctuary-city/", "/es/subscribe/")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_spanish_pages_pass_axe_and_load_nothing_from_elsewhere(browser, built_site, site_server):
+    from tests.test_browser_site import Recorder, describe, run_axe
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        for path in SPANISH_PAGES:
+            page = context.new_page()
+            recorder = Recorder(page)
+            response = page.goto(site_server + path, wait_until="load")
+            assert response is not None and response.ok, path
+            assert page.evaluate("document.documentElement.lang") == "es"
+            violations = run_axe(page)
+            assert not violations, f"{path}: {describe(violations)}"
+            assert recorder.requests and not recorder.foreign(site_server), recorder.foreign(site_server)
+            assert not recorder.console_errors and not recorder.page_errors, path
+            page.close()
+    finally:
+        context.close()
+
+
+@pytest.mark.slow
+def test_spanish_pages_pass_vnu(built_site):
+    from tests.test_html_valid import readable, run_vnu
+
+    files = [built_site / path.strip("/") / "index.html" for path in SPANISH_PAGES]
+    errors = run_vnu(files)
+    assert not errors, readable(errors, built_site)

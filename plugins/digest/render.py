@@ -58,12 +58,16 @@ def link_issues(issues: list[DigestIssue]) -> None:
 
 
 def own_links(context) -> dict[str, str]:
-    """"posts/<slug>" -> the article's URL in this build, for every published post and statement."""
+    """"posts/<slug>" (or "es/posts/<slug>" in another language) -> the
+    article's URL in this build, for every published post and statement."""
+    languages = Languages.from_pelican(context)
     links = {}
-    for article in list(context.get("articles") or []) + list(context.get("hidden_articles") or []):
-        category = getattr(getattr(article, "category", None), "slug", None)
-        if category and getattr(article, "slug", None):
-            links[f"{category}/{article.slug}"] = article.url
+    for name in ("articles", "hidden_articles", "translations", "hidden_translations"):
+        for article in context.get(name) or []:
+            category = getattr(getattr(article, "category", None), "slug", None)
+            if category and getattr(article, "slug", None):
+                lang = getattr(article, "lang", languages.default)
+                links[languages.path(lang, f"{category}/{article.slug}")] = article.url
     return links
 
 

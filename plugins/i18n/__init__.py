@@ -53,7 +53,7 @@ def install_templates(generator) -> None:
         return
     languages = Languages.from_pelican(generator.settings)
     catalogues.install(env, languages)
-    links.install(env, languages)
+    links.install(env, languages, generator.context)
     generator.context.setdefault("page_lang", languages.default)
 
 

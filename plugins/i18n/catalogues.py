@@ -136,6 +136,15 @@ def format_number(value, lang: str) -> str:
     return format_decimal(value, locale=lang)
 
 
+@lru_cache(maxsize=256)
+def language_in(code: str, in_lang: str) -> str:
+    """A language's name as a sentence has it: ("en", "es") -> "inglés"."""
+    try:
+        return Locale.parse(code).get_display_name(in_lang) or code
+    except (UnknownLocaleError, ValueError):
+        return code
+
+
 @lru_cache(maxsize=64)
 def language_name(code: str, in_lang: str) -> str:
     """A language's name in a language: ("es", "es") -> "Español"."""
@@ -161,40 +170,48 @@ def install(env, languages: Languages) -> None:
     # {% trans %} blocks may wrap lines in templates; the catalogue keeps one line.
     env.policies["ext.i18n.trimmed"] = True
 
+    # Read once per Environment (each build makes new ones): a page asks for
+    # dozens of words, and looking at the catalogue file for each is not free.
+    loaded: dict[str, NullTranslations] = {}
+
+    def words(context) -> NullTranslations:
+        lang = page_lang(context, languages)
+        found = loaded.get(lang)
+        if found is None:
+            found = loaded[lang] = gettext_for(languages, lang)
+        return found
+
     @pass_context
     def gettext(context, message):
-        return gettext_for(languages, page_lang(context, languages)).gettext(message)
+        return words(context).gettext(message)
 
     @pass_context
     def ngettext(context, singular, plural, count):
-        return gettext_for(languages, page_lang(context, languages)).ngettext(singular, plural, count)
+        return words(context).ngettext(singular, plural, count)
 
     env.install_gettext_callables(gettext, ngettext, newstyle=True)
 
-    @pass_context
-    def date_long(context, value):
-        return format_date_long(value, page_lang(context, languages)) if value else ""
+    # The format filters take the language as an argument (`d|date_long(page_lang)`):
+    # a filter that reads the render context costs a derived context per call
+    # inside a loop, and listings call these once per entry.
+    def known(lang) -> str:
+        return lang if lang in languages.all else languages.default
 
-    @pass_context
-    def month_year(context, value):
-        return format_month(value, page_lang(context, languages)) if value else ""
+    def date_long(value, lang=None):
+        return format_date_long(value, known(lang)) if value else ""
 
-    @pass_context
-    def day_month(context, value):
-        return format_day_month(value, page_lang(context, languages)) if value else ""
+    def month_year(value, lang=None):
+        return format_month(value, known(lang)) if value else ""
 
-    @pass_context
-    def number(context, value):
-        return format_number(value, page_lang(context, languages))
+    def day_month(value, lang=None):
+        return format_day_month(value, known(lang)) if value else ""
 
-    @pass_context
-    def language_label(context, code):
-        """A language's name as a sentence in the page's language has it ("Spanish" / "inglés")."""
-        lang = page_lang(context, languages)
-        try:
-            return Locale.parse(code).get_display_name(lang) or code
-        except (UnknownLocaleError, ValueError):
-            return code
+    def number(value, lang=None):
+        return format_number(value, known(lang))
+
+    def language_label(code, lang=None):
+        """A language's name as a sentence in `lang` has it ("Spanish" / "inglés")."""
+        return language_in(code, known(lang))
 
     @pass_context
     def localized_setting(context, name: str):

@@ -142,6 +142,11 @@ def separate_articles(generator) -> None:
         _separate(generator, originals, translations, languages)
         for item in getattr(generator, translations):
             localise_taxonomy(item, languages, settings_by_lang)
+    # The other languages' published articles, for other plugins (the digest
+    # links the chapter's own items in any language); the very lists, which
+    # the schedule stage filters in place.
+    generator.context["translations"] = generator.translations
+    generator.context["hidden_translations"] = generator.hidden_translations
 
 
 def localise_groups(generator) -> None:

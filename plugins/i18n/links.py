@@ -91,21 +91,21 @@ def versions_for(context, languages: Languages) -> list[tuple[str, str, bool]]:
     return result
 
 
-def install(env, languages: Languages) -> None:
+def install(env, languages: Languages, site_context: dict) -> None:
     @pass_context
     def page_versions(context):
         return versions_for(context, languages) if languages.several else []
 
-    @pass_context
-    def localized(context, path: str) -> str:
+    def localized(path: str, lang: str | None = None) -> str:
+        """`path|localized(page_lang)`; the language is an argument, not read
+        from the render context: listings call this once per entry."""
         if not path:
             return path
-        lang = page_lang(context, languages)
         path = languages.base_path(path)  # a path of any tree: its page in this one
-        if lang == languages.default:
+        if lang not in languages.others:
             return path
         local = languages.path(lang, path)
-        pages = context.get("I18N_PAGE_URLS") or ()
+        pages = site_context.get("I18N_PAGE_URLS") or ()
         if path in pages and local not in pages:
             return path  # a page not written in this language yet
         return local
