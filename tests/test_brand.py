@@ -119,7 +119,7 @@ def sample_site(tmp_path_factory):
     out = tmp_path_factory.mktemp("brand-site")
     settings_ = read_settings(str(repo / "pelicanconf.py"), override={
         "OUTPUT_PATH": str(out), "PATH": str(repo / "content"), "CACHE_CONTENT": False, "LOAD_CONTENT_CACHE": False,
-        "PLUGINS": ["chapter", "digest"],  # the email edition has its own tests
+        "PLUGINS": ["i18n", "chapter", "digest"],  # the email edition has its own tests
     })
     Pelican(settings_).run()
     return out

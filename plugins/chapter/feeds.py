@@ -126,16 +126,9 @@ def notice(settings, title: str, lang: str | None = None) -> str:
     )
 
 
-def feed_language(path: Path, settings) -> str | None:
+def feed_language(path: Path, settings) -> str:
     """The language whose tree holds a feed file (feeds/es/… -> "es")."""
-    output = settings.get("OUTPUT_PATH")
-    if not output:
-        return None
-    try:
-        relative = path.resolve().relative_to(Path(output).resolve()).as_posix()
-    except ValueError:
-        return None
-    return Languages.from_pelican(settings).language_of_path(relative)
+    return Languages.from_pelican(settings).language_of_feed(path)
 
 
 def add_stylesheet(path, settings) -> bool:

@@ -64,6 +64,15 @@ class Languages:
                 return path[len(lang) + 1:]
         return path
 
+    def language_of_feed(self, path) -> str:
+        """The language of a feed file, from where it lies: …/feeds/es/x.xml -> "es"."""
+        parts = Path(path).parts
+        if FEEDS_DIR.rstrip("/") in parts:
+            at = len(parts) - 1 - parts[::-1].index(FEEDS_DIR.rstrip("/"))
+            if at + 1 < len(parts) and parts[at + 1] in self.others:
+                return parts[at + 1]
+        return self.default
+
     def language_of_path(self, path: str) -> str:
         """The language whose tree holds an output path (inverse of `path`)."""
         for lang in self.others:

@@ -215,16 +215,11 @@ def declare_language(path, context=None, feed=None) -> None:
     """feed_written: a feed says its language (Atom's xml:lang, RSS's
     <language>), so a reader's app can tell feeds/es/ from feeds/ apart.
     Pelican's writer declares none; a feed that declares one is left alone."""
-    settings = context or {}
-    output = settings.get("OUTPUT_PATH")
-    if not output:
-        return
     try:
-        relative = Path(path).resolve().relative_to(Path(output).resolve()).as_posix()
-        languages = Languages.from_pelican(settings)
-    except (ValueError, LanguageError):
+        languages = Languages.from_pelican(context or {})
+    except LanguageError:
         return
-    lang = languages.language_of_path(relative).encode("ascii")
+    lang = languages.language_of_feed(path).encode("ascii")
     target = Path(path)
     data = target.read_bytes()
     atom, rss = _ATOM_ROOT.search(data), _RSS_CHANNEL.search(data)
