@@ -147,11 +147,8 @@ def language_in(code: str, in_lang: str) -> str:
 
 @lru_cache(maxsize=64)
 def language_name(code: str, in_lang: str) -> str:
-    """A language's name in a language: ("es", "es") -> "Español"."""
-    try:
-        name = Locale.parse(code).get_display_name(in_lang) or code
-    except (UnknownLocaleError, ValueError):
-        return code
+    """A language's name as a label (the switcher): ("es", "es") -> "Español"."""
+    name = language_in(code, in_lang)
     return name[:1].upper() + name[1:]
 
 

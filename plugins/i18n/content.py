@@ -123,8 +123,10 @@ def localise_taxonomy(item, languages: Languages, settings_by_lang: dict) -> Non
         item.author = item.authors[0]
 
 
-def _separate(generator, originals: str, translations: str, languages: Languages) -> None:
-    items = list(getattr(generator, originals, []) or []) + list(getattr(generator, translations, []) or [])
+def _link_and_separate(generator, originals: str, translations: str, languages: Languages) -> None:
+    """Link the versions in one of the generator's list pairs, then keep the default language apart."""
+    items = list(chain(getattr(generator, originals, []) or [], getattr(generator, translations, []) or []))
+    link_versions(items, languages, generator.path)
     default, others = split_languages(items, languages)
     # In place: the context may already hold these very list objects.
     getattr(generator, originals)[:] = default
@@ -137,9 +139,7 @@ def separate_articles(generator) -> None:
     settings_by_lang = {lang: tree_settings(generator.settings, languages, lang) for lang in languages.others}
     for originals, translations in (("articles", "translations"), ("hidden_articles", "hidden_translations"),
                                     ("drafts", "drafts_translations")):
-        items = list(chain(getattr(generator, originals, []), getattr(generator, translations, [])))
-        link_versions(items, languages, generator.path)
-        _separate(generator, originals, translations, languages)
+        _link_and_separate(generator, originals, translations, languages)
         for item in getattr(generator, translations):
             localise_taxonomy(item, languages, settings_by_lang)
     # The other languages' published articles, for other plugins (the digest
@@ -167,9 +167,7 @@ def separate_pages(generator) -> None:
     languages = Languages.from_pelican(generator.settings)
     for originals, translations in (("pages", "translations"), ("hidden_pages", "hidden_translations"),
                                     ("draft_pages", "draft_translations")):
-        items = list(chain(getattr(generator, originals, []), getattr(generator, translations, [])))
-        link_versions(items, languages, generator.path)
-        _separate(generator, originals, translations, languages)
+        _link_and_separate(generator, originals, translations, languages)
     generator.context["I18N_PAGE_URLS"] = {
         page.url for page in chain(generator.pages, generator.translations, generator.hidden_pages,
                                    generator.hidden_translations)

@@ -84,7 +84,7 @@ def present_languages(languages: Languages, context) -> tuple[str, ...]:
     a post, a statement, a page or a digest issue. A language with nothing
     yet gets no tree and no place in the language switcher."""
     found = {getattr(item, "lang", None) for name in ("articles", "pages") for item in context.get(name) or ()}
-    found |= {url.split("/", 1)[0] for url in context.get("I18N_PAGE_URLS") or ()}
+    found |= {languages.language_of_path(url) for url in context.get("I18N_PAGE_URLS") or ()}
     found |= {lang for issue in context.get("digest_email_issues") or () for lang in getattr(issue, "languages", ())}
     return tuple(lang for lang in languages.all if lang == languages.default or lang in found)
 
@@ -201,9 +201,7 @@ def write_empty_feed(generator, path: str, rss: bool, title: str, context, lang:
     target.parent.mkdir(parents=True, exist_ok=True)
     text = io.StringIO()
     feed.write(text, "utf-8")
-    temporary = target.with_name(f".{target.name}.tmp")
-    temporary.write_text(text.getvalue(), encoding="utf-8")
-    temporary.replace(target)
+    _replace_file(target, text.getvalue().encode("utf-8"))
     signals.feed_written.send(str(target), context=context, feed=feed)
 
 
@@ -230,6 +228,11 @@ def declare_language(path, context=None, feed=None) -> None:
         data = data[: rss.end()] + b"<language>" + lang + b"</language>" + data[rss.end():]
     else:
         return
+    _replace_file(target, data)
+
+
+def _replace_file(target: Path, data: bytes) -> None:
+    """Write beside, then rename: a feed reader never sees half a feed."""
     temporary = target.with_name(f".{target.name}.tmp")
     temporary.write_bytes(data)
     temporary.replace(target)
