@@ -44,7 +44,7 @@ OUTPUT_PATH = "output"
 PLUGIN_PATHS = ["plugins"]
 # i18n first: the others import it (plugins/i18n/__init__.py says which
 # signal each of its stages waits for, so the order of the rest does not matter).
-PLUGINS = ["i18n", "chapter", "digest", "digest_print", "digest_email"]
+PLUGINS = ["i18n", "chapter", "digest", "digest_print", "digest_email", "search"]
 
 # --- Content model ----------------------------------------------------------
 # posts/ and statements/ become the categories "Posts" and "Statements".

@@ -25,10 +25,12 @@ from pelican import signals
 
 # 'unsafe-inline' for styles only: Markdown tables align cells with style=""
 # (a style attribute cannot load anything: url() is governed by img-src and
-# font-src, which stay 'self'). Scripts: files from this site only.
+# font-src, which stay 'self'). Scripts: files from this site only, no inline
+# script; 'wasm-unsafe-eval' lets the search page compile Pagefind's
+# WebAssembly (a file from this site too); it allows no eval() of text.
 DEFAULT_CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-    "object-src 'none'; frame-src 'none'; base-uri 'self'; form-action 'self'"
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' data:; "
+    "style-src 'self' 'unsafe-inline'; object-src 'none'; frame-src 'none'; base-uri 'self'; form-action 'self'"
 )
 
 SUMMARY_TAGS = {

@@ -80,19 +80,18 @@ def read_issue(path: str | Path, conf: DigestSettings, *, own_links: dict[str, s
     review: list[DigestSection] = []
     for raw in doc.sections():
         items = [_digest_item(item, conf, own_links, path) for item in raw.items]
-        slug = re.sub(r"[^\w]+", "-", raw.title.casefold(), flags=re.UNICODE).strip("-_")
+        slug = _slug(raw.title)
         section = DigestSection(title=raw.title, slug=slug or "section", items=items, kind=raw.kind)
         if raw.kind in SPECIAL_KINDS:
             review.append(section)
         elif items:
             sections.append(section)
-    used: set[str] = set()  # unique anchors for the table of contents
+    used: set[str] = set()  # unique anchors: the table of contents' and each item's
     for section in sections + review:
-        base, n = section.slug, 2
-        while section.slug in used:
-            section.slug = f"{base}-{n}"
-            n += 1
-        used.add(section.slug)
+        section.slug = _unique(section.slug, used)
+    for section in sections + review:
+        for item in section.items:
+            item.anchor = _unique("item-" + (_slug(item.title)[:MAX_ANCHOR].strip("-_") or "untitled"), used)
     intro_html = render_markdown(doc.intro(), siteurl=conf.siteurl)
     intros = _intros(doc, conf, languages, path)
     when = datetime.strptime(doc.header["Date"], "%Y-%m-%d %H:%M").replace(tzinfo=conf.timezone)
@@ -115,6 +114,24 @@ def read_issue(path: str | Path, conf: DigestSettings, *, own_links: dict[str, s
         intros=intros,
         default_lang=conf.default_lang,
     )
+
+
+MAX_ANCHOR = 60  # characters of a title kept in its item's anchor
+
+
+def _slug(text: str) -> str:
+    """Letters and digits of any script, lower-cased, joined by '-' (bidi and other controls dropped)."""
+    return re.sub(r"[^\w]+", "-", text.casefold(), flags=re.UNICODE).strip("-_")
+
+
+def _unique(anchor: str, used: set[str]) -> str:
+    """`anchor`, or `anchor-2`, `anchor-3`, … if taken; recorded as taken."""
+    candidate, n = anchor, 2
+    while candidate in used:
+        candidate = f"{anchor}-{n}"
+        n += 1
+    used.add(candidate)
+    return candidate
 
 
 def _intros(doc, conf: DigestSettings, languages: Sequence[str] | None, path) -> dict[str, str]:

@@ -167,6 +167,9 @@ class DigestItem:
     # The item's language (its `Lang:` field, a BCP 47 tag such as "es" or
     # "pt-BR"); read_issue gives an item without one the site's DEFAULT_LANG.
     lang: str = "en"
+    # Its anchor on the issue page ("item-<title slug>", unique in the issue),
+    # so a search result or a shared link can point at the item itself.
+    anchor: str = ""
 
 
 @dataclass

@@ -29,7 +29,7 @@ from .settings import Languages
 _PAGINATED = re.compile(r"(?:^|/)page/\d+/(?:index\.html)?$")
 # Listings every tree has, as default-language output paths.
 _EVERY_TREE = ("index.html", "archives/index.html", "tags/index.html", "authors/index.html",
-               "groups/index.html", "digest/index.html")
+               "groups/index.html", "digest/index.html", "search/index.html")
 _EVERY_TREE_PREFIXES = ("groups/",)
 
 

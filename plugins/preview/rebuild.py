@@ -47,6 +47,8 @@ PREVIEW_OVERRIDES = {
     # Kept in memory by Rebuilder; nothing to load from disk.
     "LOAD_CONTENT_CACHE": False,
     "DELETE_OUTPUT_DIRECTORY": False,
+    # The saved page first; the search index follows in a background thread (plugins/search/index.py).
+    "SEARCH_IN_BACKGROUND": True,
 }
 
 

@@ -38,9 +38,10 @@ h1{font-size:1.4rem;color:#a40000}pre{white-space:pre-wrap;background:#fff4f4;bo
 padding:1rem;font:0.95rem/1.5 ui-monospace,monospace}
 @media (prefers-color-scheme:dark){body{background:#111;color:#eee}pre{background:#2a1212}h1{color:#ff8a80}}
 """
-# Pages in the preview run no script but ours, and load nothing from other hosts.
+# Pages in the preview run no script but the site's and ours, and load
+# nothing from other hosts ('wasm-unsafe-eval': the search page's Pagefind).
 CSP = (
-    "default-src 'self'; script-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 )
 
