@@ -12,7 +12,20 @@ Generates 1,000 extra posts into a temporary copy of content/, then builds:
 each three times in a fresh `pelican` process, and prints the best wall and
 CPU time of each and the ratios. Target: project <= 1.3 x bare.
 
-    .venv/bin/python bench/bench_site.py [--posts 1000] [--runs 3] [--profile]
+Then what search costs (bench/search_cost.py measures it):
+
+- indexing: the time plugins/search spends in the project builds above
+  (collecting records, staging them, Pagefind itself, swapping the bundle
+  in), timed inside those very builds, beside the whole build and as its
+  share. Target: <= 25 % of the build.
+- one search: the project's site served on 127.0.0.1 and /search/?q=QUERY
+  opened in Debian's headless Chromium (QUERY: a word in nearly every
+  generated post, so the index chunk and the result count are at their
+  largest); the response bytes of everything after the page's own HTML, CSS,
+  images and favicon, by kind of file, and with the page. Target: <= 300 KB
+  (1 KB = 1,000 bytes). Requests to any other host are refused and counted.
+
+    .venv/bin/python bench/bench_site.py [--posts 1000] [--runs 3] [--query tenants] [--profile]
 
 `--profile` also writes a cProfile of one in-process project build to
 /tmp/bench_site.prof (view with `python -m pstats /tmp/bench_site.prof`).
@@ -22,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import random
 import resource
@@ -35,6 +49,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "plugins"))
 
+from search_cost import COLLECT, INDEX, PAGEFIND, STAGE, WRITE, one_search, timed_build_command  # noqa: E402
 from chapter.people import load_people  # noqa: E402
 
 WORDS = (
@@ -44,6 +59,9 @@ WORDS = (
     "water lease deposit eviction court organizing door knocking flyer rally march"
 ).split()
 TARGET = 1.3
+INDEX_SHARE_TARGET = 0.25  # of the project's build
+NAME_WIDTH = 57  # the longest row name, so the figures line up
+SEARCH_BYTES_TARGET = 300_000
 
 
 def sentence(rng: random.Random) -> str:
@@ -141,10 +159,89 @@ def profile_build(conf: Path, output: Path, work: Path) -> None:
     print(f"profile written to {target}")
 
 
+def read_search_timings(timings: Path) -> dict:
+    if not timings.exists():
+        sys.exit("the chapter site's build wrote no search timings: is \"search\" in pelicanconf.py's PLUGINS?")
+    found = json.loads(timings.read_text(encoding="utf-8"))
+    if PAGEFIND not in found["spent"]:
+        sys.exit("the chapter site's build ran no Pagefind: SEARCH_ENABLED off, or nothing to index?")
+    return found
+
+
+def print_indexing(runs: list[dict], build: tuple[float, float], count: int) -> None:
+    """The search stages' best times beside the project's best build, and their share of it."""
+
+    def best(stage: str) -> tuple[float, float]:
+        return min(run["spent"][stage][0] for run in runs), min(run["spent"][stage][1] for run in runs)
+
+    def indexing(run: dict) -> tuple[float, float]:
+        spent = run["spent"]
+        return tuple(spent[COLLECT][n] + spent[STAGE][n] + spent[INDEX][n] for n in (0, 1))
+
+    def staging(run: dict) -> tuple[float, float]:
+        spent = run["spent"]
+        return tuple(spent[STAGE][n] + spent[WRITE][n] for n in (0, 1))
+
+    def swapping(run: dict) -> tuple[float, float]:
+        spent = run["spent"]
+        return tuple(spent[INDEX][n] - spent[WRITE][n] - spent[PAGEFIND][n] for n in (0, 1))
+
+    def best_of(measure) -> tuple[float, float]:
+        return min(measure(run)[0] for run in runs), min(measure(run)[1] for run in runs)
+
+    records = runs[-1]["records"]
+    languages = ", ".join(f"{lang} {n:,}" for lang, n in sorted(records.items(), key=lambda kv: -kv[1]))
+    whole = best_of(indexing)
+    rows = {
+        "chapter site build (the same runs as above)": build,
+        "search indexing, all of plugins/search's stages": whole,
+        "  collecting records (records.collect)": best(COLLECT),
+        f"  staging {sum(records.values()):,} records (stage_texts + write)": best_of(staging),
+        "  Pagefind alone (pagefind --site stage)": best(PAGEFIND),
+        "  swapping in (dropping its UI files, renaming)": best_of(swapping),
+    }
+    print(f"Search index ({languages} records), inside the chapter site's build, best of {count} runs:")
+    print(f"  {'':<{NAME_WIDTH}} {'wall':>8} {'CPU':>8} {'share of build':>18}")
+    for name, (wall, cpu) in rows.items():
+        share = "" if name.startswith("chapter") else f"{wall / build[0]:6.1%} {cpu / build[1]:6.1%} CPU"
+        print(f"  {name:<{NAME_WIDTH}} {wall:7.2f}s {cpu:7.2f}s {share:>18}")
+    worst = max(whole[0] / build[0], whole[1] / build[1])
+    verdict = "ok" if worst <= INDEX_SHARE_TARGET else "OVER"
+    print(f"  share of the build: {whole[0] / build[0]:.1%} wall, {whole[1] / build[1]:.1%} CPU "
+          f"(target <= {INDEX_SHARE_TARGET:.0%}): {verdict}")
+    pagefind, ours = best(PAGEFIND), best_of(staging)
+    print(f"  Pagefind alone vs our staging: {pagefind[0] / ours[0]:.1f} x wall, {pagefind[1] / ours[1]:.1f} x CPU")
+
+
+def kilobytes(size: int) -> str:
+    return f"{size / 1000:,.1f} KB"
+
+
+def print_one_search(cost) -> None:
+    """What one search downloads, by kind of file, beside the target."""
+    search_bytes, page_bytes = sum(size for _, size in cost.search), sum(size for _, size in cost.page)
+    print(f"One search in Chromium, {cost.url} ({cost.status.strip()}; {cost.shown} shown), response bodies:")
+    print(f"  {'':<{NAME_WIDTH}} {'requests':>8} {'bytes':>10}")
+    for kind, (count, size) in cost.by_kind().items():
+        print(f"  {kind:<{NAME_WIDTH}} {count:>8} {kilobytes(size):>10}")
+    verdict = "ok" if search_bytes <= SEARCH_BYTES_TARGET else "OVER"
+    print(f"  {'search (every request but the page itself)':<{NAME_WIDTH}} {len(cost.search):>8} "
+          f"{kilobytes(search_bytes):>10}  (target <= {kilobytes(SEARCH_BYTES_TARGET)}): {verdict}")
+    print(f"  {'  the same from a host that gzips text (JS, JSON)':<{NAME_WIDTH}} {'':>8} "
+          f"{kilobytes(cost.search_gzipped):>10}")
+    print(f"  {'the page itself (HTML, CSS, images, favicon)':<{NAME_WIDTH}} {len(cost.page):>8} "
+          f"{kilobytes(page_bytes):>10}")
+    print(f"  {'total with the page':<{NAME_WIDTH}} {len(cost.search) + len(cost.page):>8} "
+          f"{kilobytes(search_bytes + page_bytes):>10}")
+    hosts = "none" if not cost.elsewhere else f"{len(cost.elsewhere)} (refused): " + ", ".join(cost.elsewhere[:5])
+    print(f"  requests to other hosts: {hosts}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--posts", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--query", default="tenants", help="the word searched for (default: in every generated post)")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
 
@@ -166,31 +263,47 @@ def main() -> int:
 
         conf = project_settings(work, content)
         python = sys.executable
-        project_cmd = [python, "-m", "pelican", str(content), "-s", str(conf)]
+        pelican_args = [str(content), "-s", str(conf)]
+        project_cmd = [python, "-m", "pelican", *pelican_args]
         bare_cmd = [python, "-m", "pelican", str(bare)]  # cwd has no pelicanconf.py: defaults
+        # The project's build, with plugins/search's stages timed inside it.
+        timings = work / "search-timings.json"
+        timed_project_cmd = timed_build_command(pelican_args, timings)
 
+        project_name = "chapter site (project settings, theme, plugins, en + es)"
         builds = {
-            "chapter site (project settings, theme, plugins, en + es)": project_cmd,
-            # The theme needs the site plugin (its filters, BRAND); the digest and email are optional.
+            project_name: timed_project_cmd,
+            # The theme needs the site plugin (its filters, BRAND); the digest, email and search are optional.
             "  the same with the site plugin only": project_cmd + ["-e", 'PLUGINS=["i18n","chapter"]'],
             "bare Pelican (defaults, default theme)": bare_cmd,
         }
+        outputs = {name: work / f"out-{number}" for number, name in enumerate(builds)}
         times: dict[str, list[tuple[float, float]]] = {name: [] for name in builds}
+        search_runs: list[dict] = []
         for _ in range(args.runs):
             # Interleaved, so a busy moment of the machine hits each alike.
             for name, command in builds.items():
-                times[name].append(timed_build(command, work, work / "out"))
+                timings.unlink(missing_ok=True)
+                times[name].append(timed_build(command, work, outputs[name]))
+                if name == project_name:
+                    search_runs.append(read_search_timings(timings))
 
         best = {name: (min(w for w, _ in runs), min(c for _, c in runs)) for name, runs in times.items()}
         project, plain, bare_best = best.values()
         print(f"Site build, {total} articles ({args.posts} generated), best of {args.runs} runs:")
-        print(f"  {'':<50} {'wall':>8} {'CPU':>8}")
+        print(f"  {'':<{NAME_WIDTH}} {'wall':>8} {'CPU':>8}")
         for name, (wall, cpu) in best.items():
-            print(f"  {name:<50} {wall:7.2f}s {cpu:7.2f}s")
+            print(f"  {name:<{NAME_WIDTH}} {wall:7.2f}s {cpu:7.2f}s")
         wall_ratio, cpu_ratio = project[0] / bare_best[0], project[1] / bare_best[1]
         verdict = "ok" if max(wall_ratio, cpu_ratio) <= TARGET else "OVER"
         print(f"  ratio to bare Pelican: {wall_ratio:.2f} x wall, {cpu_ratio:.2f} x CPU (target <= {TARGET} x): {verdict}")
-        print(f"  the digest and email plugins' share: {(project[1] - plain[1]) / bare_best[1]:+.2f} x bare (CPU)")
+        plugins_share = (project[1] - plain[1]) / bare_best[1]
+        print(f"  the digest, email and search plugins' share: {plugins_share:+.2f} x bare (CPU)")
+
+        print()
+        print_indexing(search_runs, project, args.runs)
+        print()
+        print_one_search(one_search(outputs[project_name], args.query))
         if args.profile:
             profile_build(conf, work / "out-profile", work)
     return 0
