@@ -186,11 +186,13 @@ def send_test(c, month, to, lang=""):
 
 @task
 def setup_test(c):
-    """Install what the tests need: pinned test packages, axe-core, Chromium."""
+    """Install what the tests need: pinned test packages, axe-core, the Nu HTML Checker, Chromium."""
     c.run(f'"{PYTHON}" -m pip install --quiet -r "{ROOT / "requirements-test.lock"}"')
-    if not (ROOT / "node_modules" / "axe-core" / "axe.min.js").exists():
+    node_tools = (ROOT / "node_modules" / "axe-core" / "axe.min.js", ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar")
+    if not all(path.exists() for path in node_tools):
         with c.cd(str(ROOT)):
-            c.run("npm ci --silent --no-audit --no-fund")
+            # --ignore-scripts: vnu-jar's install script would fetch a Java runtime; the machine's Java runs it.
+            c.run("npm ci --silent --no-audit --no-fund --ignore-scripts")
     if not Path("/usr/bin/chromium").exists():
         if os.geteuid() == 0:
             c.run("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium")

@@ -100,7 +100,7 @@ def test_navigation_links_work(context, built_site, site_server):
     page.goto(site_server + "/")
     nav = page.locator('nav[aria-label="Main"] a')
     labels = nav.all_inner_texts()
-    assert labels == ["Posts", "Statements", "Working groups", "Digest", "Subscribe", "About", "Join"]
+    assert labels == ["Posts", "Statements", "Working groups", "Digest", "Subscribe", "About", "Join", "Search"]
     visited = []
     for label in labels:
         page.goto(site_server + "/")

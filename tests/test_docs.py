@@ -14,7 +14,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = sorted((REPO / "docs").glob("*.md")) + [REPO / "README.md"]
-SETTING = re.compile(r"\b(?:CHAPTER|DIGEST)_[A-Z0-9_]*[A-Z0-9]\b")
+SETTING = re.compile(r"\b(?:CHAPTER|DIGEST|SEARCH)_[A-Z0-9_]*[A-Z0-9]\b")
 # Where messages and comments that point readers to a document live.
 MESSAGE_FILES = sorted(
     [*(REPO / "plugins").rglob("*.py"), *(REPO / "plugins").rglob("*.html"), *(REPO / "tools").glob("*.py"),
@@ -134,7 +134,7 @@ def test_paths_the_docs_name_exist():
 def settings_read_by_the_plugins() -> set[str]:
     names = set()
     for path in (REPO / "plugins").rglob("*.py"):
-        names |= set(re.findall(r"[\"']((?:CHAPTER|DIGEST)_[A-Z0-9_]*[A-Z0-9])[\"']", path.read_text("utf-8")))
+        names |= set(re.findall(r"[\"']((?:CHAPTER|DIGEST|SEARCH)_[A-Z0-9_]*[A-Z0-9])[\"']", path.read_text("utf-8")))
     return names
 
 
@@ -173,8 +173,11 @@ def code_defaults() -> dict[str, list[tuple[str, object]]]:
                     constants[target.id] = ast.literal_eval(node.value)
                 except (ValueError, TypeError, SyntaxError):
                     pass
+        # A dict of overrides (the preview's PREVIEW_OVERRIDES) changes settings; it holds no defaults.
+        overrides = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Assign)
+                     and any(isinstance(t, ast.Name) and t.id.endswith("OVERRIDES") for t in node.targets)}
         for node in ast.walk(tree):
-            if isinstance(node, ast.Dict):
+            if isinstance(node, ast.Dict) and id(node) not in overrides:
                 for key, value in zip(node.keys, node.values):
                     if isinstance(key, ast.Constant) and isinstance(key.value, str) and SETTING.fullmatch(key.value):
                         add(key.value, value, f"{rel}:{key.lineno}", constants)
@@ -189,7 +192,7 @@ def code_defaults() -> dict[str, list[tuple[str, object]]]:
                         and SETTING.fullmatch(str(first.args[0].value))):
                     add(first.args[0].value, fallback, f"{rel}:{node.lineno}", constants)
         for number, line in enumerate(source.splitlines(), 1):
-            m = re.match(r"\s*\w+\s*:\s*[\w\[\], |]+=\s*(?P<value>[^#]+?)\s*#\s*(?P<name>(?:CHAPTER|DIGEST)_\w+)", line)
+            m = re.match(r"\s*\w+\s*:\s*[\w\[\], |]+=\s*(?P<value>[^#]+?)\s*#\s*(?P<name>(?:CHAPTER|DIGEST|SEARCH)_\w+)", line)
             if m:
                 try:
                     found.setdefault(m.group("name"), []).append((f"{rel}:{number}", ast.literal_eval(m.group("value"))))

@@ -39,7 +39,7 @@ class SearchGenerator(Generator):
         except SearchError as error:
             stop_build(error)
         self.records = []  # set at all_generators_finalized, when every list is final
-        self.context["SEARCH_URL"] = "search/" if self.conf.enabled else ""
+        self.context["search_page"] = "search/" if self.conf.enabled else ""
         self.context["SEARCH_BUNDLE"] = self.conf.bundle
 
     def generate_output(self, writer):

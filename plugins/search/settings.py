@@ -13,7 +13,7 @@ from i18n.settings import Languages
 from .errors import SearchSettingsError
 
 DEFAULTS = {
-    "SEARCH": True,  # False: no search page, no index, no "Search" in the navigation
+    "SEARCH_ENABLED": True,  # False: no search page, no index, no "Search" in the navigation
     "SEARCH_BUNDLE": "pagefind",  # the index and Pagefind's search code, under output/
     "SEARCH_MAX_RECORD_CHARS": 100_000,  # a longer text is cut (what one result costs a reader to download)
     "SEARCH_TIMEOUT": 300,  # seconds Pagefind may take to index the whole site
@@ -39,8 +39,8 @@ class SearchSettings:
             got = settings.get(name)
             return DEFAULTS[name] if got is None else got
 
-        enabled, background = value("SEARCH"), value("SEARCH_IN_BACKGROUND")
-        for name, got in (("SEARCH", enabled), ("SEARCH_IN_BACKGROUND", background)):
+        enabled, background = value("SEARCH_ENABLED"), value("SEARCH_IN_BACKGROUND")
+        for name, got in (("SEARCH_ENABLED", enabled), ("SEARCH_IN_BACKGROUND", background)):
             if not isinstance(got, bool):
                 raise SearchSettingsError(f"{name} must be True or False, not {got!r}")
         bundle = value("SEARCH_BUNDLE")

@@ -232,11 +232,12 @@ async function start() {
     return;
   }
   say("");
+  let typing = null; // the search typing will start, unless Enter starts it first
   form.addEventListener("submit", (event) => {
     event.preventDefault();
+    clearTimeout(typing);
     run();
   });
-  let typing = null;
   input.addEventListener("input", () => {
     clearTimeout(typing);
     typing = setTimeout(run, 250);
