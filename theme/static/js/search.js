@@ -216,7 +216,8 @@ async function start() {
   form.hidden = false;
   form.dataset.state = "loading";
   say(words.loading);
-  const bundle = form.dataset.bundle;
+  // Absolute: import() would resolve a relative path (RELATIVE_URLS) against this script, not the page.
+  const bundle = new URL(form.dataset.bundle, document.baseURI).href;
   try {
     const entry = await fetch(`${bundle}pagefind-entry.json`, { credentials: "same-origin" });
     if (entry.status === 404) {
