@@ -56,7 +56,7 @@ HOSTILE = [
 ANY_CHAR = st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\x00")
 hostile_text = st.lists(st.one_of(st.sampled_from(HOSTILE), st.text(ANY_CHAR, max_size=6)), max_size=8).map("".join)
 months = st.builds(lambda y, m: f"{y:04d}-{m:02d}", st.integers(1990, 2100), st.integers(1, 12))
-issue_refs = st.builds(IssueRef, month=months, number=st.integers(1, 10_000), title=hostile_text, name=hostile_text)
+issue_refs = st.builds(IssueRef, month=months, number=st.integers(1, 10_000), name=hostile_text)
 records = st.builds(
     SearchRecord,
     url=hostile_text,

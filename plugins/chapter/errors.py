@@ -23,3 +23,9 @@ class ContentError(ChapterError):
             f"{count} problem{'s' if count != 1 else ''} in the content (listed above), "
             "nothing was published"
         )
+
+
+def stop_build(error: Exception):
+    """Print the problem on one line (Pelican's log would wrap it), then stop the build with it."""
+    print(f"error: {error}", flush=True)
+    raise error

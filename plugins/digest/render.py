@@ -27,7 +27,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import sys
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -35,6 +34,7 @@ from pathlib import Path
 from dataclasses import dataclass, field
 
 from feedgenerator import Atom1Feed, Rss201rev2Feed, get_tag_uri
+from chapter.errors import stop_build
 from i18n.catalogues import format_month, format_number, gettext_for, language_name
 from i18n.settings import Languages
 from pelican import signals
@@ -117,13 +117,6 @@ def issue_versions(issue: DigestIssue, languages: Languages) -> dict[str, IssueV
     for page in pages.values():
         page.versions = [other for other in pages.values() if other is not page]
     return pages
-
-
-def stop_build(error: DigestError) -> None:
-    """Print the problem on one line (Pelican's log would wrap it), then stop the build."""
-    print(f"error: {error}")
-    sys.stdout.flush()
-    raise error
 
 
 class DigestGenerator(Generator):

@@ -29,7 +29,7 @@ class SearchGenerator(Generator):
     """The search page in each language, and the index."""
 
     def generate_context(self):
-        from digest.render import stop_build
+        from chapter.errors import stop_build
 
         from .errors import SearchError
         from .settings import SearchSettings
@@ -45,7 +45,7 @@ class SearchGenerator(Generator):
     def generate_output(self, writer):
         if not self.conf.enabled:
             return
-        from digest.render import stop_build
+        from chapter.errors import stop_build
 
         from .errors import SearchError
         from .index import background_indexer, build_index

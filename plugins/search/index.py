@@ -89,10 +89,21 @@ def build_index(texts: list[str], conf: SearchSettings, output_path: Path, *, ni
             for name in UNUSED:
                 (work / "bundle" / name).unlink(missing_ok=True)
         if bundle.exists():
+            if not _is_bundle(bundle):
+                raise SearchError(f"SEARCH_BUNDLE = {conf.bundle!r}: {bundle} holds the site's own files, "
+                                  "which the index would replace; set SEARCH_BUNDLE in pelicanconf.py to a "
+                                  'folder of its own, such as "pagefind"')
             bundle.rename(work / "old")
         if texts:
             (work / "bundle").rename(bundle)
         # Nothing to index (a new site): no bundle; the search page says so.
+
+
+def _is_bundle(folder: Path) -> bool:
+    """Whether `folder` holds a Pagefind bundle and nothing else."""
+    return (folder / "pagefind-entry.json").is_file() and all(
+        entry.name.startswith(("pagefind", "wasm.")) or entry.name in ("fragment", "index", "filter")
+        for entry in folder.iterdir())
 
 
 class BackgroundIndexer:

@@ -19,6 +19,7 @@ digest has already sanitised); nothing is formatted for readers here.
 from __future__ import annotations
 
 import datetime
+import sys
 from dataclasses import dataclass
 from itertools import chain
 
@@ -34,7 +35,6 @@ class IssueRef:
 
     month: str  # "YYYY-MM"
     number: int
-    title: str  # the issue file's title (the default language's)
     name: str  # DIGEST_NAME, for the title in other languages
 
 
@@ -53,8 +53,10 @@ class SearchRecord:
 
 def collect(generators, conf: SearchSettings) -> list[SearchRecord]:
     """Every record of the build, in a stable order (the order Pelican lists things)."""
-    from digest.render import DigestGenerator
     from pelican.generators import ArticlesGenerator, PagesGenerator
+
+    # The digest plugin's generator, when the site uses the digest (isinstance(x, ()) is False).
+    DigestGenerator = getattr(sys.modules.get("digest.render"), "DigestGenerator", ())  # noqa: N806
 
     records: list[SearchRecord] = []
     for generator in generators:
@@ -101,7 +103,7 @@ def _page(page, conf: SearchSettings) -> SearchRecord:
 
 def _issue(issue, name: str, conf: SearchSettings) -> list[SearchRecord]:
     languages = conf.languages
-    ref = IssueRef(issue.month, issue.number, issue.title, name)
+    ref = IssueRef(issue.month, issue.number, name)
     day = _date(issue.date)
     records = []
     for lang in issue.languages:

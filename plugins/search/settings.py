@@ -6,6 +6,7 @@ documents each one.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from i18n.settings import Languages
@@ -51,7 +52,7 @@ class SearchSettings:
         if isinstance(chars, bool) or not isinstance(chars, int) or chars < 1000:
             raise SearchSettingsError(f"SEARCH_MAX_RECORD_CHARS must be a whole number of at least 1000, not {chars!r}")
         timeout = value("SEARCH_TIMEOUT")
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < math.inf:
             raise SearchSettingsError(f"SEARCH_TIMEOUT must be a number of seconds above 0, not {timeout!r}")
         return cls(
             enabled=enabled,

@@ -40,6 +40,8 @@ def _(message: str) -> str:
 KIND_LABELS = {POST: _("Post"), STATEMENT: _("Statement"), PAGE: _("Page"), ISSUE: _("Digest issue"),
                ITEM: _("Digest item")}
 _PAGEFIND_ATTRIBUTE = re.compile(r"data-pagefind-", re.IGNORECASE)
+# Pagefind files a page under the `lang` of every <html> tag it meets, a body's too.
+_HTML_TAG = re.compile(r"<(/?)html(?![^\s/>])", re.IGNORECASE)
 
 
 def bounded(body: str, limit: int) -> str:
@@ -47,8 +49,9 @@ def bounded(body: str, limit: int) -> str:
     if len(body) <= limit:
         return body
     cut = body[:limit]
-    opening = cut.rfind("<")
-    return cut[:opening] if opening > cut.rfind(">") else cut
+    # The first "<" after the last ">" opens the tag the limit fell in (an earlier one would be left open).
+    opening = cut.find("<", cut.rfind(">") + 1)
+    return cut if opening == -1 else cut[:opening]
 
 
 def record_html(record: SearchRecord, conf: SearchSettings, words) -> str:
@@ -82,6 +85,7 @@ def record_html(record: SearchRecord, conf: SearchSettings, words) -> str:
     # Undated records (pages) sort last, newest first.
     lines.append(f'<span data-pagefind-sort="date">{record.date.isoformat() if record.date else "0000-00-00"}</span>')
     body = _PAGEFIND_ATTRIBUTE.sub("data-x-", bounded(record.html or "", conf.max_record_chars))
+    body = _HTML_TAG.sub(r"<\1x-html", body)
     lines += ["</div>", f'<main data-pagefind-body><h1 data-pagefind-meta="title">{esc(title)}</h1>',
               body, "</main></body></html>", ""]
     return "\n".join(lines)
