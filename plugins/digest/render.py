@@ -43,7 +43,7 @@ from pelican.generators import Generator
 from .errors import DigestError
 from .files import write_atomically
 from .issue import load_issues
-from .models import DigestIssue
+from .models import DigestIssue, translated_title
 from .settings import DigestSettings
 
 logger = logging.getLogger(__name__)
@@ -212,8 +212,8 @@ class DigestGenerator(Generator):
                 body = self.issue_body_html(issue, lang)
                 month = format_month(issue.month, lang)
                 feed.add_item(
-                    title=issue.title if lang == languages.default else _("%(name)s | %(month)s (Issue %(number)s)") % {
-                        "name": name, "month": month, "number": format_number(issue.number, lang)},
+                    title=issue.title if lang == languages.default else translated_title(
+                        name, issue.month, issue.number, lang, words),
                     link=link,
                     description=body if cls is Rss201rev2Feed else _("%(month)s: issue %(number)s") % {
                         "month": month, "number": format_number(issue.number, lang)},

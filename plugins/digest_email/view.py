@@ -19,7 +19,7 @@ import nh3
 from babel import Locale
 from babel.core import UnknownLocaleError
 from babel.support import NullTranslations
-from digest.models import DigestIssue, cover_of, without_cover
+from digest.models import DigestIssue, cover_of, translated_title, without_cover
 from i18n.catalogues import format_date_long, format_month, format_number, gettext_for
 
 from .errors import EmailError
@@ -435,8 +435,7 @@ def prepare(issue: DigestIssue, settings: EmailSettings, print_edition=None, lan
 
     if translated:
         month_label = format_month(issue.month, lang)
-        title = _("%(name)s | %(month)s (Issue %(number)s)") % {
-            "name": settings.digest_name, "month": month_label, "number": format_number(issue.number, lang)}
+        title = translated_title(settings.digest_name, issue.month, issue.number, lang, words)
         intro = issue.intros[lang]
     else:
         month_label = issue.month_label or issue.month

@@ -60,11 +60,9 @@ def record_html(record: SearchRecord, conf: SearchSettings, words) -> str:
     lang = record.lang
     title = record.title
     if record.issue is not None and record.kind == ISSUE and lang != conf.languages.default:
-        title = words.gettext("%(name)s | %(month)s (Issue %(number)s)") % {
-            "name": record.issue.name,
-            "month": format_month(record.issue.month, lang),
-            "number": format_number(record.issue.number, lang),
-        }
+        from digest.models import translated_title  # issue records exist only with the digest plugin
+
+        title = translated_title(record.issue.name, record.issue.month, record.issue.number, lang, words)
     kind = words.gettext(KIND_LABELS[record.kind])
     meta = {"url": "/" + record.url, "kind": kind}
     filters = {"kind": kind}
