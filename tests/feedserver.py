@@ -24,6 +24,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import mimetypes
+import ssl
 import threading
 import time
 import zlib
@@ -215,8 +216,10 @@ class FeedServer:
 
     """A threaded HTTP server on loopback, with routes set per path."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, root: Path | None = None, latency: float = 0.0):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, root: Path | None = None, latency: float = 0.0,
+                 tls: "ssl.SSLContext | None" = None):
         self.host = host
+        self.tls = tls  # a server-side context: serve HTTPS
         self._port = port
         self.root = Path(root) if root else None  # fallback: serve files under root
         self.latency = latency  # added to every request's delay
@@ -233,6 +236,8 @@ class FeedServer:
         self._stopping.clear()
         self._server = _Server((self.host, self._port), _Handler)
         self._server.owner = self  # type: ignore[attr-defined]
+        if self.tls is not None:
+            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         FeedServer.running.add(self)
@@ -259,7 +264,7 @@ class FeedServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     def url(self, path: str) -> str:
         return self.base_url + (path if path.startswith("/") else "/" + path)

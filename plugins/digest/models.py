@@ -13,8 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from i18n.catalogues import format_month, format_number
-
 
 # --- Sources and archive ----------------------------------------------------
 
@@ -266,5 +264,8 @@ def without_cover(sections, rebuild):
 def translated_title(name: str, month: str, number: int, lang: str, words) -> str:
     """An issue's title in a language other than its file's ("… | octubre de 2026 (número 2)"):
     the issue page's, its feed entry's, its email's and its search result's (`words`: that language's gettext)."""
+    # Imported here: Babel's locale data is a fifth of `invoke fetch`'s start-up, which never formats a title.
+    from i18n.catalogues import format_month, format_number
+
     return words.gettext("%(name)s | %(month)s (Issue %(number)s)") % {
         "name": name, "month": format_month(month, lang), "number": format_number(number, lang)}
