@@ -4,9 +4,10 @@ bench/bench_site.py prints these figures; this file holds the two measurements.
 
 - `timed_build_command(pelican_args, timings)`: the command that builds like
   `python -m pelican ARGS` in a fresh process, with plugins/search's stages
-  timed (records.collect, stage.stage_texts, and index.build_index with the
-  write_stage and run_pagefind inside it) by wrapping them in that process
-  only; the times go to the JSON file `timings`. plugins/search is unchanged.
+  timed (records.collect, stage.stage_texts, index.start_index with
+  write_stage inside it, Pagefind from its start to its exit, and
+  IndexRun.finish, the wait for it at the end) by wrapping them in that
+  process only; the times go to the JSON file `timings`. plugins/search is unchanged.
 - `one_search(site, query)`: serves a built site on 127.0.0.1, opens
   /search/?q=QUERY in Debian's headless Chromium, waits until the form is
   ready and the first results are shown, and returns every response by path
@@ -26,6 +27,7 @@ import gzip
 import json
 import resource
 import sys
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -36,8 +38,12 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO / "plugins") not in sys.path:
     sys.path.insert(0, str(REPO / "plugins"))
 
-# Stage names in the timings file, in the order the build runs them.
-COLLECT, STAGE, WRITE, PAGEFIND, INDEX = "collect", "stage_texts", "write_stage", "run_pagefind", "build_index"
+# Stage names in the timings file, in the order the build runs them: records
+# collected, staged, written and Pagefind started (start_index), Pagefind
+# running beside the writing of the pages (its own wall and CPU), and the wait
+# for it plus the swap at the end (finish).
+COLLECT, STAGE, WRITE, INDEX, PAGEFIND, FINISH = (
+    "collect", "stage_texts", "write_stage", "start_index", "pagefind", "finish")
 
 
 def timed_build_command(pelican_args: list[str], timings: Path) -> list[str]:
@@ -79,13 +85,28 @@ def _timed_pelican(timings: Path, pelican_args: list[str]) -> None:
         setattr(module, name, timed)
 
     # The names the plugin looks up when it runs: __init__.py imports collect,
-    # stage_texts and build_index at each call; build_index calls these two by
-    # their names in index.py.
+    # stage_texts and start_index at each call; IndexRun calls write_stage and
+    # start_pagefind by their names in index.py.
     wrap(search.records, COLLECT)
     wrap(search.stage, STAGE)
     wrap(search.index, INDEX)
     wrap(search.index, WRITE)
-    wrap(search.index, PAGEFIND)
+    wrap(search.index.IndexRun, FINISH)
+    start_pagefind = search.index.start_pagefind
+
+    def watched(*args, **kwargs):
+        """Pagefind's own wall and CPU, from its start until it exits (a thread reaps it)."""
+        began, children = time.perf_counter(), _children_cpu()
+        process = start_pagefind(*args, **kwargs)
+
+        def reap():
+            process.wait()
+            spent[PAGEFIND] = [time.perf_counter() - began, _children_cpu() - children]
+
+        threading.Thread(target=reap, daemon=True).start()
+        return process
+
+    search.index.start_pagefind = watched
 
     from pelican import main
 

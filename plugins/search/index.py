@@ -21,6 +21,8 @@ import os
 import subprocess
 import tempfile
 import threading
+import time
+import weakref
 from pathlib import Path
 
 from .errors import SearchError
@@ -50,8 +52,8 @@ def _environment() -> dict:
     return {name: value for name, value in os.environ.items() if not name.upper().startswith("PAGEFIND_")}
 
 
-def run_pagefind(stage: Path, bundle: Path, timeout: float, *, nice: bool = False) -> None:
-    """Index the HTML files of `stage` into the new folder `bundle`."""
+def start_pagefind(stage: Path, bundle: Path, *, nice: bool = False) -> subprocess.Popen:
+    """Start indexing the HTML files of `stage` into the new folder `bundle`."""
     command = [str(pagefind_executable()), "--site", str(stage), "--output-path", str(bundle), "--silent"]
     try:
         # cwd: a folder of ours, so no pagefind.yml lying in the project is read.
@@ -64,8 +66,14 @@ def run_pagefind(stage: Path, bundle: Path, timeout: float, *, nice: bool = Fals
             os.setpriority(os.PRIO_PROCESS, process.pid, 10)
         except OSError:  # it may have finished already
             pass
+    return process
+
+
+def wait_for_pagefind(process: subprocess.Popen, remaining: float, timeout: float) -> None:
+    """Wait until Pagefind is done; SearchError if it failed or is still running
+    `remaining` seconds from now (past SEARCH_TIMEOUT, `timeout`, since its start)."""
     try:
-        output, _ = process.communicate(timeout=timeout)
+        output, _ = process.communicate(timeout=remaining)
     except subprocess.TimeoutExpired:
         process.kill()
         process.communicate()
@@ -77,26 +85,69 @@ def run_pagefind(stage: Path, bundle: Path, timeout: float, *, nice: bool = Fals
                           "build again, and if it persists report this line")
 
 
+class IndexRun:
+    """One index build: the stage written and Pagefind started by `start_index`,
+    waited for and swapped in by `finish`. A full build starts it once the
+    records are known and finishes it after writing the pages, so Pagefind
+    runs on the other core meanwhile."""
+
+    def __init__(self, texts: list[str], conf: SearchSettings, output_path: Path, *, nice: bool = False):
+        self.conf = conf
+        self.bundle = Path(output_path) / conf.bundle
+        self.bundle.parent.mkdir(parents=True, exist_ok=True)
+        self._scratch = tempfile.TemporaryDirectory(prefix=".search-", dir=self.bundle.parent)
+        self.work = Path(self._scratch.name)
+        self._deadline = time.monotonic() + conf.timeout
+        self.process: subprocess.Popen | None = None
+        try:
+            if texts:
+                write_stage(texts, self.work / "stage")
+                self.process = start_pagefind(self.work / "stage", self.work / "bundle", nice=nice)
+        except BaseException:
+            self._scratch.cleanup()
+            raise
+        # A build that fails before `finish` drops this run: Pagefind is stopped then, or at exit.
+        self._stop = weakref.finalize(self, _stop_and_remove, self.process, self._scratch)
+
+    def finish(self) -> None:
+        """Wait for Pagefind and replace `<output>/<bundle>` with the new bundle (none if nothing was indexed)."""
+        try:
+            if self.process is not None:
+                wait_for_pagefind(self.process, max(0.0, self._deadline - time.monotonic()), self.conf.timeout)
+                for name in UNUSED:
+                    (self.work / "bundle" / name).unlink(missing_ok=True)
+            if self.bundle.exists():
+                if not _is_bundle(self.bundle):
+                    raise SearchError(f"SEARCH_BUNDLE = {self.conf.bundle!r}: {self.bundle} holds the site's own files, "
+                                      "which the index would replace; set SEARCH_BUNDLE in pelicanconf.py to a "
+                                      'folder of its own, such as "pagefind"')
+                self.bundle.rename(self.work / "old")
+            if self.process is not None:
+                (self.work / "bundle").rename(self.bundle)
+            # Nothing to index (a new site): no bundle; the search page says so.
+        finally:
+            self.abandon()
+
+    def abandon(self) -> None:
+        """Stop Pagefind if it still runs and remove the scratch folder."""
+        self._stop()
+
+
+def _stop_and_remove(process: subprocess.Popen | None, scratch: tempfile.TemporaryDirectory) -> None:
+    if process is not None and process.poll() is None:
+        process.kill()
+        process.communicate()
+    scratch.cleanup()
+
+
+def start_index(texts: list[str], conf: SearchSettings, output_path: Path, *, nice: bool = False) -> IndexRun:
+    """Stage `texts` (stage.stage_texts) and start Pagefind on them; `finish()` the run to swap the bundle in."""
+    return IndexRun(texts, conf, output_path, nice=nice)
+
+
 def build_index(texts: list[str], conf: SearchSettings, output_path: Path, *, nice: bool = False) -> None:
-    """Index `texts` (stage.stage_texts) into `<output_path>/<bundle>`, replacing what was there."""
-    bundle = Path(output_path) / conf.bundle
-    bundle.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".search-", dir=bundle.parent) as scratch:
-        work = Path(scratch)
-        if texts:
-            write_stage(texts, work / "stage")
-            run_pagefind(work / "stage", work / "bundle", conf.timeout, nice=nice)
-            for name in UNUSED:
-                (work / "bundle" / name).unlink(missing_ok=True)
-        if bundle.exists():
-            if not _is_bundle(bundle):
-                raise SearchError(f"SEARCH_BUNDLE = {conf.bundle!r}: {bundle} holds the site's own files, "
-                                  "which the index would replace; set SEARCH_BUNDLE in pelicanconf.py to a "
-                                  'folder of its own, such as "pagefind"')
-            bundle.rename(work / "old")
-        if texts:
-            (work / "bundle").rename(bundle)
-        # Nothing to index (a new site): no bundle; the search page says so.
+    """Index `texts` into `<output_path>/<bundle>`, replacing what was there."""
+    start_index(texts, conf, output_path, nice=nice).finish()
 
 
 def _is_bundle(folder: Path) -> bool:
