@@ -227,7 +227,9 @@ class _OneLineErrors(logging.Filter):
 
 def _newest_file(folder: Path) -> Path | None:
     newest, when = None, -1.0
-    for dirpath, _dirs, files in os.walk(folder):
+    for dirpath, dirs, files in os.walk(folder):
+        # Not search's scratch folder: Pagefind writes there beside the build.
+        dirs[:] = [name for name in dirs if not name.startswith(".search-")]
         for name in files:
             try:
                 mtime = os.stat(os.path.join(dirpath, name)).st_mtime
