@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 
 class ChapterError(Exception):
     """Base of every error the chapter plugin raises on purpose."""
@@ -29,3 +31,18 @@ def stop_build(error: Exception):
     """Print the problem on one line (Pelican's log would wrap it), then stop the build with it."""
     print(f"error: {error}", flush=True)
     raise error
+
+
+class NoTraceback(logging.Filter):
+    """Drops the traceback from a log record of one of `kinds`: those errors
+    already name the file:line or setting and the fix, and a traceback would
+    bury them. Each plugin adds one instance to the "pelican" logger."""
+
+    def __init__(self, *kinds: type[BaseException]):
+        super().__init__()
+        self.kinds = kinds
+
+    def filter(self, record):
+        if record.exc_info and isinstance(record.exc_info[1], self.kinds):
+            record.exc_info = None
+        return True

@@ -42,7 +42,7 @@ from pelican import signals
 from pelican.urlwrappers import Category
 from pelican.utils import get_date, slugify
 
-from .errors import ChapterError, ContentError, PeopleFileError
+from .errors import ChapterError, ContentError, NoTraceback, PeopleFileError
 from .people import People, people_file, read_people
 
 logger = logging.getLogger(__name__)
@@ -956,17 +956,8 @@ class _ReaderFailures(logging.Filter):
         return True
 
 
-class _NoTraceback(logging.Filter):
-    """Our errors already say file:line and the fix; a traceback would bury them."""
-
-    def filter(self, record):
-        if record.exc_info and isinstance(record.exc_info[1], ChapterError):
-            record.exc_info = None
-        return True
-
-
 _reader_failures = _ReaderFailures()
-_no_traceback = _NoTraceback()
+_no_traceback = NoTraceback(ChapterError)
 
 
 def check_before_build(generator) -> None:

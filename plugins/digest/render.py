@@ -34,7 +34,7 @@ from pathlib import Path
 from dataclasses import dataclass, field
 
 from feedgenerator import Atom1Feed, Rss201rev2Feed, get_tag_uri
-from chapter.errors import stop_build
+from chapter.errors import NoTraceback, stop_build
 from i18n.catalogues import format_month, format_number, gettext_for, language_name
 from i18n.settings import Languages
 from pelican import signals
@@ -247,16 +247,7 @@ def get_generators(pelican_object):
     return DigestGenerator
 
 
-class _NoTraceback(logging.Filter):
-    """Our errors already say file:line (or the setting) and the fix; a traceback would bury them."""
-
-    def filter(self, record):
-        if record.exc_info and isinstance(record.exc_info[1], DigestError):
-            record.exc_info = None
-        return True
-
-
-_no_traceback = _NoTraceback()
+_no_traceback = NoTraceback(DigestError)
 
 
 def check_settings(pelican_object) -> None:

@@ -4,8 +4,8 @@ catalogues, content, links, trees)."""
 from __future__ import annotations
 
 import logging
-import sys
 
+from chapter.errors import NoTraceback, stop_build
 from pelican import signals
 
 from . import catalogues, content, links, trees
@@ -13,25 +13,7 @@ from .errors import LanguageError
 from .settings import Languages
 
 logger = logging.getLogger(__name__)
-
-
-def _stop(error: LanguageError) -> None:
-    """Print the problem on one line (Pelican's log would wrap it), then stop the build."""
-    print(f"error: {error}")
-    sys.stdout.flush()
-    raise error
-
-
-class _NoTraceback(logging.Filter):
-    """Our errors already name the setting or file and the fix; a traceback would bury them."""
-
-    def filter(self, record):
-        if record.exc_info and isinstance(record.exc_info[1], LanguageError):
-            record.exc_info = None
-        return True
-
-
-_no_traceback = _NoTraceback()
+_no_traceback = NoTraceback(LanguageError)
 
 
 def check(pelican) -> None:
@@ -39,7 +21,7 @@ def check(pelican) -> None:
     try:
         catalogues.check_catalogues(Languages.from_pelican(pelican.settings))
     except LanguageError as error:
-        _stop(error)
+        stop_build(error)
 
 
 def install_templates(generator) -> None:
