@@ -423,9 +423,13 @@ class _Limits:
         return await asyncio.get_running_loop().run_in_executor(pool, partial(parse_feed, body, **options))
 
     async def close(self) -> None:
-        if self._pool is not None:
+        if self._pool is None:
+            return
+        try:
             pool = await self._pool
-            pool.shutdown(wait=True, cancel_futures=True)
+        except Exception:  # noqa: BLE001 - never started: each parse already reported why, per source
+            return
+        pool.shutdown(wait=True, cancel_futures=True)
 
     def host(self, name: str) -> asyncio.Semaphore:
         if name not in self._hosts:
@@ -464,7 +468,11 @@ class _TlsTransport(httpx.AsyncBaseTransport):
         return await transport.handle_async_request(request)
 
     async def aclose(self) -> None:
-        await (await self._transport).aclose()
+        try:
+            transport = await self._transport
+        except Exception:  # noqa: BLE001 - never built (a bad SSL_CERT_FILE): each https source already failed, saying why
+            return
+        await transport.aclose()
 
 
 def _transports(limits: httpx.Limits) -> dict:
