@@ -103,8 +103,9 @@ def make_site(
     return root
 
 
-def build(site: Path, output: Path | None = None, *, env: dict | None = None, timeout: int = 120):
-    """Run `pelican content -s siteconf.py` in the site folder; CompletedProcess.
+def build(site: Path, output: Path | None = None, *, env: dict | None = None, timeout: int = 120,
+          args: tuple[str, ...] = ()):
+    """Run `pelican content -s siteconf.py [args]` in the site folder; CompletedProcess.
 
     `.output` is stdout and stderr together (Pelican logs to stdout).
     """
@@ -114,7 +115,7 @@ def build(site: Path, output: Path | None = None, *, env: dict | None = None, ti
     environment.update({"COLUMNS": "400", "NO_COLOR": "1", "TERM": "dumb"})
     environment.pop("SITEURL", None)
     environment.update(env or {})
-    command = [PYTHON, "-m", "pelican", "content", "-s", "siteconf.py"]
+    command = [PYTHON, "-m", "pelican", "content", "-s", "siteconf.py", *args]
     if output is not None:
         command += ["-o", str(output)]
     result = subprocess.run(

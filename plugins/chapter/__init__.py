@@ -2,9 +2,11 @@
 scheduled publishing, the publication's identity (brand) and feed styling. Each stage module connects its own
 Pelican signals in its `register()`."""
 
-from . import brand, context, feeds, groups, safety, schedule, typography, validate
-
 
 def register():
-    for stage in (validate, brand, schedule, context, groups, feeds, safety, typography):
+    # Imported here, not above: the digest's fetch imports chapter.processes
+    # and must not pay for Pelican's import (plugins/digest/fetch.py).
+    from . import brand, context, feeds, groups, reading, safety, schedule, typography, validate
+
+    for stage in (validate, reading, brand, schedule, context, groups, feeds, safety, typography):
         stage.register()

@@ -30,23 +30,20 @@ processes, and what it returns is stored by the archive stage.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
 import ssl
-import sys
 import time
 import zlib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from contextlib import contextmanager
 from functools import partial
-from importlib.machinery import ModuleSpec
 from typing import Callable, Sequence
 from urllib.parse import urlsplit
 
 import httpx
+from chapter.processes import worker_pool
 
 from .archive import Archive
 from .errors import DigestError
@@ -371,34 +368,9 @@ async def _fetch_one(
 
 def _parse_pool(workers: int) -> ProcessPoolExecutor:
     """Worker processes for parsing, started before the first answer arrives,
-    so their start-up overlaps the network's latency rather than adding to it.
-
-    A fork server, not fork: forking this process (threads running: test
-    servers, progress bars) can copy a held lock into the child. The server
-    is a fresh interpreter that imports only the parse stage, once; each
-    worker is then a cheap fork of it."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["digest.parse"])
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=parse_worker_started, initargs=(os.getpid(),))
-    with _main_script_not_rerun():
-        for _ in range(workers):
-            pool.submit(os.getpid)  # starts them all now, not one per waiting task
-    return pool
-
-
-@contextmanager
-def _main_script_not_rerun():
-    """multiprocessing re-runs the parent's main script in every new worker
-    (for ``invoke fetch``, all of invoke: ~0.15 s of CPU each, on the cores
-    the parsing needs). A main module whose spec is named ``__main__`` is one
-    it skips; the workers need nothing from it."""
-    main = sys.modules["__main__"]
-    spec = getattr(main, "__spec__", None)
-    main.__spec__ = ModuleSpec("__main__", None)
-    try:
-        yield
-    finally:
-        main.__spec__ = spec
+    so their start-up overlaps the network's latency rather than adding to it
+    (how they start: chapter/processes.py)."""
+    return worker_pool(workers, ["digest.parse"], initializer=parse_worker_started, initargs=(os.getpid(),))
 
 
 class _Limits:
