@@ -19,6 +19,8 @@ shows as `&` and is escaped once).
 
 from __future__ import annotations
 
+import functools
+
 import nh3
 from markupsafe import Markup
 from pelican import signals
@@ -44,8 +46,15 @@ def summary_html(value) -> Markup:
     """A summary's HTML with only text-level markup and http(s)/mailto/relative links."""
     if not value:
         return Markup("")
-    cleaned = nh3.clean(
-        str(value),
+    return Markup(_clean_summary(str(value)))
+
+
+# A summary is shown in several listings (home, category, tags, author, group):
+# it is cleaned once. Bounded: a summary is small, and 4,096 of them is plenty.
+@functools.lru_cache(maxsize=4096)
+def _clean_summary(text: str) -> str:
+    return nh3.clean(
+        text,
         tags=SUMMARY_TAGS,
         clean_content_tags={"script", "style", "template", "noscript", "iframe", "object", "textarea", "title"},
         attributes=SUMMARY_ATTRIBUTES,
@@ -53,7 +62,6 @@ def summary_html(value) -> Markup:
         link_rel=None,
         strip_comments=True,
     )
-    return Markup(cleaned)
 
 
 def csp(settings) -> str:
