@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_READ_IN_PARALLEL_FROM = 200  # files: below that, starting the workers costs more than it saves
 CHUNK = 16  # files per task: sending a task costs little beside converting sixteen posts
 IN_FLIGHT_PER_WORKER = 3  # tasks: the workers never wait, and a failed build waits for few
+MAX_WORKERS = 4  # beyond that, the build's own share of reading (a third) is what it waits for
 
 
 class ReadAhead:
@@ -122,7 +123,10 @@ class ParallelMarkdownReader(MarkdownReader):
             return super().read(source_path)
         self._source_path = source_path
         self._md = _Replay(converted.formatted)
-        metadata = self._parse_metadata(converted.meta) if converted.meta is not None else {}
+        try:
+            metadata = self._parse_metadata(converted.meta) if converted.meta is not None else {}
+        except KeyError:  # a field the worker did not format: convert the file here, as Pelican would
+            return super().read(source_path)
         return converted.body, metadata
 
 
@@ -134,7 +138,8 @@ def use_parallel_reader(readers) -> None:
 
 
 def worker_count() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return min(cores, MAX_WORKERS)
 
 
 def read_ahead(generator) -> None:
