@@ -16,9 +16,9 @@ read, and the machine more than one core:
   conversions through Pelican's `_parse_metadata`, so its metadata, dates,
   authors and warnings are Pelican's own, while the workers convert ahead.
 
-Pages read so, and the posts and statements of any file the workers could
-not convert (unreadable, not UTF-8, changed on disk since, a worker that
-died) are read by Pelican itself, which reports their errors as usual. The
+Pages, and any post or statement the workers could not convert (unreadable,
+not UTF-8, changed on disk since, a worker that died), are read by Pelican
+itself, which reports their errors as usual. The
 result is the same HTML byte for byte (tests/test_reading.py). Files the
 content cache already holds (the preview's rebuilds) are not read again.
 """
@@ -149,15 +149,19 @@ def read_ahead(generator) -> None:
     workers = worker_count()
     if threshold <= 0 or workers < 2:
         return
+    # Only the caching layer in use can hold a file (asking the reader's cache
+    # costs a stat, or a hash of the file, even when it is empty).
+    in_use = settings.get("CACHE_CONTENT") or settings.get("LOAD_CONTENT_CACHE")
+    caching = settings.get("CONTENT_CACHING_LAYER") if in_use else None
     to_read: list[str] = []
     for relative in generator.get_files(settings["ARTICLE_PATHS"], exclude=settings["ARTICLE_EXCLUDES"]):
         reader = generator.readers.readers.get(file_suffix(relative))
         if not isinstance(reader, ParallelMarkdownReader):
             continue
-        if generator.get_cached_data(relative, None) is not None:
+        if caching == "generator" and generator.get_cached_data(relative, None) is not None:
             continue  # the generator's cache holds the article
         path = os.path.abspath(os.path.join(generator.path, relative))
-        if generator.readers.get_cached_data(path, None) is not None:
+        if caching == "reader" and generator.readers.get_cached_data(path, None) is not None:
             continue  # the reader's cache holds its conversion (the preview's rebuilds)
         to_read.append(path)
     if len(to_read) < threshold:
