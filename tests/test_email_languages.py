@@ -25,7 +25,7 @@ from digest_email.settings import EmailSettings
 
 from tests.test_digest_support import Site
 from tests.test_email_fixtures import make_issue
-from tests.test_email_send import Inbox, LoopbackController
+from tests.test_email_send import smtp_server  # noqa: F401 - the loopback SMTP fixture, shared
 
 REPO = Path(__file__).resolve().parent.parent
 INVOKE = Path(sys.executable).parent / "invoke"
@@ -375,15 +375,6 @@ def test_exactly_the_items_in_another_language_are_marked(bilingual_settings, it
 
 
 # --- send-test --lang ----------------------------------------------------------------
-
-
-@pytest.fixture()
-def smtp_server():
-    inbox = Inbox()
-    controller = LoopbackController(inbox, hostname="127.0.0.1", port=0)
-    controller.start()
-    yield inbox, controller.port
-    controller.stop()
 
 
 def smtp_env(port: int) -> dict[str, str]:
